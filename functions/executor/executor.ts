@@ -1,0 +1,38 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { ingestBatch, type IngestConfig, type IngestPorts, type IngestResult } from '../../shared/ingest/index.js';
+import { EventShapeError, isMskEvent } from '../../shared/readings/index.js';
+
+export interface ExecutorDeps {
+  readonly ports: IngestPorts;
+  readonly config: IngestConfig;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  /** Wall clock, for the freshness metric only (judgment never reads it). */
+  readonly now?: () => number;
+}
+
+/**
+ * The executor's handler, given its ports: the same function runs on Lambda (ports from the
+ * environment, see handler.ts) and locally (ports wired to local stand-ins).
+ * A failure of a store throws, so the event source mapping redelivers: replays are safe.
+ */
+export function makeExecutorHandler(deps: ExecutorDeps): (event: unknown) => Promise<IngestResult> {
+  const logger = deps.logger ?? new Logger({ serviceName: 'tideline-executor' });
+  const metrics = deps.metrics ?? new Metrics({ namespace: 'Tideline', serviceName: 'executor' });
+  const now = deps.now ?? Date.now;
+  return async (event) => {
+    if (!isMskEvent(event)) throw new EventShapeError('executor expects an MSK event (eventSource "aws:kafka" with records by "topic-partition")');
+    const result = await ingestBatch(event, deps.ports, deps.config);
+    metrics.addMetric('RecordsIn', MetricUnit.Count, result.records);
+    metrics.addMetric('ReadingsProcessed', MetricUnit.Count, result.processed);
+    metrics.addMetric('DeadLetters', MetricUnit.Count, result.deadLetters);
+    metrics.addMetric('CriticalReadings', MetricUnit.Count, result.critical);
+    metrics.addMetric('AlertsOpened', MetricUnit.Count, result.alertsOpened);
+    if (result.newestEventTs !== null) metrics.addMetric('EventAgeMs', MetricUnit.Milliseconds, Math.max(0, now() - result.newestEventTs));
+    metrics.publishStoredMetrics();
+    if (result.deadLetters > 0) logger.warn('records dead-lettered', { deadLetters: result.deadLetters });
+    logger.info('batch ingested', { ...result });
+    return result;
+  };
+}

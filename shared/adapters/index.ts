@@ -1,0 +1,14 @@
+export { TABLES, defaultTableNames } from './dynamodb/tables.js';
+export type { TableSpec, TableName, TableNames, KeyAttribute } from './dynamodb/tables.js';
+export { createTables } from './dynamodb/create-tables.js';
+export { documentClient, batchGet, batchPut } from './dynamodb/batch.js';
+export { DynamoReflectionStore, ReflectionPointerConflictError } from './dynamodb/reflection-store.js';
+export { DynamoIngestStateStore } from './dynamodb/ingest-state-store.js';
+export { DynamoMinuteSummaryStore, minuteClassKey } from './dynamodb/minute-summary-store.js';
+export { DynamoAlertStore } from './dynamodb/alert-store.js';
+export { DynamoDeadLetterStore } from './dynamodb/dead-letter-store.js';
+export { DirectoryObjectStore } from './local/directory-object-store.js';
+export { S3ObjectStore } from './s3/s3-object-store.js';
+export { dynamoClientFrom, lakeFrom, ingestPortsFrom } from './wiring.js';
+export { startDynamoDbLocal, freePort, DynamoDbLocalError } from './local/dynamodb-local.js';
+export type { DynamoDbLocal } from './local/dynamodb-local.js';

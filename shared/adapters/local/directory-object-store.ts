@@ -1,0 +1,60 @@
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { ObjectStore } from '../../ports/index.js';
+
+/**
+ * The lake as a directory on disk (DuckDB reads it in place of Athena reading S3).
+ * Writes go to a temporary name and are renamed, so a reader never sees half a file.
+ */
+export class DirectoryObjectStore implements ObjectStore {
+  constructor(readonly root: string) {}
+
+  private path(key: string): string {
+    if (key.startsWith('/') || key.split('/').includes('..')) throw new Error(`object key "${key}" must be relative without ".."`);
+    return join(this.root, key);
+  }
+
+  async put(key: string, body: Uint8Array): Promise<void> {
+    const path = this.path(key);
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = `${path}.${randomUUID()}.tmp`;
+    await writeFile(tmp, body);
+    await rename(tmp, path);
+  }
+
+  async get(key: string): Promise<Uint8Array | null> {
+    try {
+      return await readFile(this.path(key));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    await Promise.all(keys.map((k) => rm(this.path(k), { force: true })));
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw e;
+      }
+      for (const e of entries) {
+        const full = join(dir, e.name);
+        if (e.isDirectory()) await walk(full);
+        else if (!e.name.endsWith('.tmp')) out.push(relative(this.root, full).split(sep).join('/'));
+      }
+    };
+    // Walk from the deepest whole directory of the prefix, then filter by the rest.
+    const base = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+    await walk(join(this.root, base));
+    return out.filter((k) => k.startsWith(prefix)).sort();
+  }
+}

@@ -1,0 +1,4 @@
+export { stringVar, optionalStringVar, numberVar } from './env.js';
+export type { Env } from './env.js';
+export { loadTidelineConfig, tableEnvVar } from './tideline-config.js';
+export type { TidelineConfig } from './tideline-config.js';

@@ -1,0 +1,228 @@
+import { partitionBatches, type MskEvent, type PartitionBatch } from '../readings/index.js';
+import {
+  addToMinuteSummary,
+  ANOMALY_CLASSIFICATION,
+  cloneWindow,
+  emptyWindow,
+  ENRICHED_COLUMNS,
+  minuteOf,
+  minuteSummaryKey,
+  type EnrichedReading,
+  type JudgmentConfig,
+  type MinuteSummary,
+  type SensorWindow,
+} from '../judgment/index.js';
+import { batchObjectKey, DEVICE_STATUS_COLUMNS, encodeParquet, type DeviceStatusRow, type LakeSchema, type LakeTable } from '../lake/index.js';
+import type {
+  AlertStore,
+  DeadLetterStore,
+  IngestStateStore,
+  MinuteSummaryKey,
+  MinuteSummaryStore,
+  ObjectStore,
+  PartitionMark,
+  ReflectionStore,
+  StoredSensorWindow,
+  WindowVersion,
+} from '../ports/index.js';
+import { decodeRecords, judgeReadings } from './judge-batch.js';
+import type { ReflectionCache } from './reflection-cache.js';
+
+export interface IngestPorts {
+  readonly lake: ObjectStore;
+  readonly reflections: ReflectionStore;
+  readonly state: IngestStateStore;
+  readonly minuteSummaries: MinuteSummaryStore;
+  readonly alerts: AlertStore;
+  readonly deadLetters: DeadLetterStore;
+  readonly reflectionCache: ReflectionCache;
+}
+
+export interface IngestConfig {
+  readonly judgment: JudgmentConfig;
+  readonly topics: { readonly readings: string; readonly deviceStatus: string };
+}
+
+/** What one batch did; every record in is exactly one of processed, dead-lettered or already applied. */
+export interface IngestResult {
+  records: number;
+  processed: number;
+  deadLetters: number;
+  alreadyApplied: number;
+  critical: number;
+  alertsOpened: number;
+  alertsClosed: number;
+  lakeFiles: number;
+  reflectionVersion: string | null;
+  /** Newest event time among processed readings (freshness), or null. */
+  newestEventTs: number | null;
+}
+
+const emptyResult = (version: string | null): IngestResult => ({
+  records: 0, processed: 0, deadLetters: 0, alreadyApplied: 0, critical: 0, alertsOpened: 0, alertsClosed: 0, lakeFiles: 0,
+  reflectionVersion: version, newestEventTs: null,
+});
+
+/**
+ * Ingests one MSK batch effectively once. Per topic partition:
+ * 1. read the partition's high-water mark; remove lake files a failed earlier attempt may have left;
+ * 2. skip records at or below the mark; decode, validate and judge the rest against one reflection version;
+ * 3. record the lake files about to be written (so a retry can remove them), write them;
+ * 4. write windows, minute summaries, alerts and dead letters (each idempotent or offset-guarded);
+ * 5. advance the mark. A crash anywhere before 5 makes the retry redo the same work from the same state.
+ */
+export async function ingestBatch(event: MskEvent, ports: IngestPorts, config: IngestConfig): Promise<IngestResult> {
+  const pointer = await ports.reflections.currentPointer();
+  const total = emptyResult(pointer?.version ?? null);
+  const results = await Promise.all(partitionBatches(event).map((b) => ingestPartition(b, pointer?.version ?? null, ports, config)));
+  for (const r of results) {
+    for (const k of ['records', 'processed', 'deadLetters', 'alreadyApplied', 'critical', 'alertsOpened', 'alertsClosed', 'lakeFiles'] as const) total[k] += r[k];
+    if (r.newestEventTs !== null) total.newestEventTs = Math.max(total.newestEventTs ?? r.newestEventTs, r.newestEventTs);
+  }
+  return total;
+}
+
+async function ingestPartition(batch: PartitionBatch, currentVersion: string | null, ports: IngestPorts, config: IngestConfig): Promise<IngestResult> {
+  const { topic, partition } = batch;
+  const mark: PartitionMark = (await ports.state.getPartitionMark(topic, partition)) ?? { topic, partition, hwm: -1, pending: null };
+  if (mark.pending) await ports.lake.delete(mark.pending.files);
+  // A retry judges against the version the failed attempt used, so its summaries and rows agree.
+  const version = mark.pending ? mark.pending.reflectionVersion : currentVersion;
+  const result = emptyResult(version);
+  result.records = batch.records.length;
+
+  const fresh = batch.records.filter((r) => r.offset > mark.hwm);
+  result.alreadyApplied = batch.records.length - fresh.length;
+  if (fresh.length === 0) return result;
+  const lastOffset = fresh[fresh.length - 1].offset;
+
+  const decoded = decodeRecords(fresh);
+  result.deadLetters = decoded.deadLetters.length;
+  if (topic !== config.topics.readings && topic !== config.topics.deviceStatus) {
+    // Unknown topic: nothing is lost, every record is kept with the reason.
+    decoded.deadLetters.push(
+      ...decoded.readings.map(({ record }) => ({
+        ...record,
+        reason: `topic "${topic}" is not one Tideline reads (${config.topics.readings}, ${config.topics.deviceStatus})`,
+        field: null,
+        error: 'UnknownTopic',
+      })),
+    );
+    decoded.readings.length = 0;
+    result.deadLetters = decoded.deadLetters.length;
+  }
+  result.processed = decoded.readings.length;
+
+  const writes: Promise<unknown>[] = [];
+  let lakeFiles: { key: string; body: Uint8Array }[] = [];
+  let windowsToStore: StoredSensorWindow[] = [];
+  let summaries: MinuteSummary[] = [];
+  let alertChanges: Parameters<AlertStore['apply']>[0] = [];
+
+  if (topic === config.topics.readings && decoded.readings.length > 0) {
+    const sensorIds = [...new Set(decoded.readings.map((r) => r.reading.sensor_id))];
+    const [contextOf, stored] = await Promise.all([
+      ports.reflectionCache.contextsFor(version, sensorIds),
+      ports.state.getSensorWindows(sensorIds),
+    ]);
+    const bases = new Map<string, WindowVersion | null>();
+    const windows = new Map<string, SensorWindow>();
+    for (const id of sensorIds) {
+      const base = committedWindow(stored.get(id), mark.hwm);
+      bases.set(id, base);
+      windows.set(id, base ? cloneWindow(base.window) : emptyWindow());
+    }
+    const judged = judgeReadings(decoded.readings, contextOf, windows, config.judgment);
+    alertChanges = judged.alertChanges;
+    windowsToStore = sensorIds.map((id) => ({
+      sensorId: id,
+      current: { window: windows.get(id) as SensorWindow, appliedThrough: lastOffset },
+      previous: bases.get(id) ?? null,
+    }));
+    lakeFiles = lakeFilesByHour('readings', ENRICHED_COLUMNS, judged.rows, topic, partition);
+    summaries = await foldMinuteSummaries(judged.rows, ports.minuteSummaries);
+    for (const row of judged.rows) {
+      if (row.anomaly_classification === ANOMALY_CLASSIFICATION.CRITICAL_ANOMALY) result.critical++;
+      result.newestEventTs = Math.max(result.newestEventTs ?? row.ts, row.ts);
+    }
+    result.alertsOpened = alertChanges.filter((c) => c.type === 'opened').length;
+    result.alertsClosed = alertChanges.length - result.alertsOpened;
+  } else if (topic === config.topics.deviceStatus && decoded.readings.length > 0) {
+    const rows: DeviceStatusRow[] = decoded.readings.map(({ reading, record }) => ({
+      sensor_id: reading.sensor_id,
+      ts: reading.ts,
+      status: reading.status,
+      kafka_topic: record.topic,
+      kafka_partition: record.partition,
+      kafka_offset: record.offset,
+    }));
+    lakeFiles = lakeFilesByHour('deviceStatus', DEVICE_STATUS_COLUMNS, rows, topic, partition);
+  }
+  result.lakeFiles = lakeFiles.length;
+
+  if (lakeFiles.length > 0) {
+    await ports.state.putPartitionMark({ ...mark, pending: { files: lakeFiles.map((f) => f.key), through: lastOffset, reflectionVersion: version } });
+    await Promise.all(lakeFiles.map((f) => ports.lake.put(f.key, f.body)));
+  }
+  if (windowsToStore.length > 0) writes.push(ports.state.putSensorWindows(windowsToStore));
+  if (summaries.length > 0) writes.push(ports.minuteSummaries.putMany(summaries));
+  if (alertChanges.length > 0) writes.push(ports.alerts.apply(alertChanges));
+  if (decoded.deadLetters.length > 0) writes.push(ports.deadLetters.putMany(decoded.deadLetters));
+  await Promise.all(writes);
+  await ports.state.putPartitionMark({ topic, partition, hwm: lastOffset, pending: null });
+  return result;
+}
+
+/**
+ * The window as of the partition's committed mark. A `current` written by an attempt whose
+ * mark never advanced is not committed; the `previous` it was computed from is.
+ */
+function committedWindow(stored: StoredSensorWindow | undefined, hwm: number): WindowVersion | null {
+  if (!stored) return null;
+  return stored.current.appliedThrough <= hwm ? stored.current : stored.previous;
+}
+
+/** One Parquet file per event-time hour, named by the batch's offsets in that hour. */
+function lakeFilesByHour<T extends { ts: number; kafka_offset: number }>(
+  table: LakeTable,
+  schema: LakeSchema,
+  rows: readonly T[],
+  topic: string,
+  partition: number,
+): { key: string; body: Uint8Array }[] {
+  const byHour = new Map<number, T[]>();
+  for (const row of rows) {
+    const hour = row.ts - (((row.ts % 3_600_000) + 3_600_000) % 3_600_000);
+    let list = byHour.get(hour);
+    if (!list) byHour.set(hour, (list = []));
+    list.push(row);
+  }
+  return [...byHour].map(([hour, list]) => ({
+    key: batchObjectKey(table, hour, topic, partition, list[0].kafka_offset, list[list.length - 1].kafka_offset),
+    body: encodeParquet(schema, list),
+  }));
+}
+
+/**
+ * Adds this batch's rows to the stored minute summaries. A stored summary already holds every
+ * row up to its `applied_through` offset (a failed attempt may have written it), so only newer
+ * rows are added: re-delivery never counts a reading twice.
+ */
+async function foldMinuteSummaries(rows: readonly EnrichedReading[], store: MinuteSummaryStore): Promise<MinuteSummary[]> {
+  const keys = new Map<string, MinuteSummaryKey>();
+  for (const r of rows) {
+    const minute = minuteOf(r.ts);
+    keys.set(minuteSummaryKey(r.sensor_id, minute, r.anomaly_classification), { sensorId: r.sensor_id, minute, classification: r.anomaly_classification });
+  }
+  const summaries = new Map<string, MinuteSummary>();
+  for (const s of await store.getMany([...keys.values()])) summaries.set(minuteSummaryKey(s.sensor_id, s.minute, s.anomaly_classification), s);
+  const stored = new Map([...summaries].map(([k, s]) => [k, s.applied_through]));
+  const changed = new Set<string>();
+  for (const r of rows) {
+    const key = minuteSummaryKey(r.sensor_id, minuteOf(r.ts), r.anomaly_classification);
+    if (r.kafka_offset <= (stored.get(key) ?? -1)) continue;
+    summaries.set(key, addToMinuteSummary(summaries.get(key), r));
+    changed.add(key);
+  }
+  return [...changed].map((k) => summaries.get(k) as MinuteSummary);
+}

@@ -1,0 +1,112 @@
+import { ANOMALY_CLASSIFICATION, type JudgmentConfig } from './classification.js';
+import type { EnrichedReading } from './enriched.js';
+import type { SensorWindow } from './window.js';
+
+export const ALERT_KIND = {
+  /** The reading is a CRITICAL_ANOMALY against its hour-of-day history. */
+  ANOMALY: 'ANOMALY',
+  /** predictive_failure_risk reached the configured level. */
+  FAILURE_RISK: 'FAILURE_RISK',
+} as const;
+export type AlertKind = (typeof ALERT_KIND)[keyof typeof ALERT_KIND];
+
+export const ALERT_STATUS = { OPEN: 'OPEN', CLOSED: 'CLOSED' } as const;
+export type AlertStatus = (typeof ALERT_STATUS)[keyof typeof ALERT_STATUS];
+
+/** An alert with the context an operator needs to decide: what was seen, what is normal, how far off. */
+export interface Alert {
+  readonly sensor_id: string;
+  readonly alert_id: string;
+  readonly kind: AlertKind;
+  readonly status: AlertStatus;
+  readonly opened_at: number;
+  readonly closed_at: number | null;
+  readonly reading: Pick<EnrichedReading, 'ts' | 'temperature' | 'pressure' | 'vibration' | 'status' | 'kafka_topic' | 'kafka_partition' | 'kafka_offset'>;
+  /** Normal band for this hour of day: mean ± criticalZ·stddev; null without history. */
+  readonly expected_range: { readonly low: number; readonly high: number } | null;
+  readonly anomaly_classification: EnrichedReading['anomaly_classification'];
+  readonly temperature_z_score: number | null;
+  readonly z_score: number | null;
+  readonly seasonal_z_score: number | null;
+  readonly mahalanobis_distance: number | null;
+  readonly anomaly_score: number | null;
+  readonly predictive_failure_risk: number;
+  readonly days_since_failure: number | null;
+  /** The sensor's recent window at the time, oldest first. */
+  readonly recent: { readonly ts: readonly number[]; readonly temperature: readonly (number | null)[] };
+}
+
+export type AlertChange =
+  | { readonly type: 'opened'; readonly alert: Alert }
+  | { readonly type: 'closed'; readonly sensorId: string; readonly alertId: string; readonly closedAt: number };
+
+const TRIGGERS: Record<AlertKind, (row: EnrichedReading, config: JudgmentConfig) => boolean> = {
+  ANOMALY: (row) => row.anomaly_classification === ANOMALY_CLASSIFICATION.CRITICAL_ANOMALY,
+  FAILURE_RISK: (row, config) => row.predictive_failure_risk >= config.failureRiskAlertAt,
+};
+const KINDS = Object.keys(TRIGGERS) as AlertKind[];
+
+/** Alert ids derive from where the opening record sits in the stream, so a replay rewrites, never duplicates. */
+export function alertId(kind: AlertKind, row: EnrichedReading): string {
+  return `${kind}:${row.kafka_topic}:${row.kafka_partition}:${row.kafka_offset}`;
+}
+
+/**
+ * Hysteresis: at most one open alert per sensor and kind; it closes after
+ * `alertCloseAfter` consecutive readings that do not trigger it, and fires again only after closing.
+ * Mutates the window's alert state and returns what changed.
+ */
+export function updateAlerts(row: EnrichedReading, window: SensorWindow, config: JudgmentConfig): AlertChange[] {
+  const changes: AlertChange[] = [];
+  for (const kind of KINDS) {
+    const state = window.alerts[kind];
+    const triggered = TRIGGERS[kind](row, config);
+    if (!state || state.openAlertId === null) {
+      if (!triggered) continue;
+      const alert = openAlert(kind, row, window, config);
+      window.alerts[kind] = { openAlertId: alert.alert_id, quietStreak: 0 };
+      changes.push({ type: 'opened', alert });
+    } else if (triggered) {
+      if (state.quietStreak !== 0) window.alerts[kind] = { openAlertId: state.openAlertId, quietStreak: 0 };
+    } else if (state.quietStreak + 1 >= config.alertCloseAfter) {
+      window.alerts[kind] = { openAlertId: null, quietStreak: 0 };
+      changes.push({ type: 'closed', sensorId: row.sensor_id, alertId: state.openAlertId, closedAt: row.ts });
+    } else {
+      window.alerts[kind] = { openAlertId: state.openAlertId, quietStreak: state.quietStreak + 1 };
+    }
+  }
+  return changes;
+}
+
+function openAlert(kind: AlertKind, row: EnrichedReading, window: SensorWindow, config: JudgmentConfig): Alert {
+  const mean = row.avg_temp_historical;
+  const sd = row.stddev_temp_historical;
+  return {
+    sensor_id: row.sensor_id,
+    alert_id: alertId(kind, row),
+    kind,
+    status: ALERT_STATUS.OPEN,
+    opened_at: row.ts,
+    closed_at: null,
+    reading: {
+      ts: row.ts,
+      temperature: row.temperature,
+      pressure: row.pressure,
+      vibration: row.vibration,
+      status: row.status,
+      kafka_topic: row.kafka_topic,
+      kafka_partition: row.kafka_partition,
+      kafka_offset: row.kafka_offset,
+    },
+    expected_range: mean !== null && sd !== null ? { low: mean - config.criticalZ * sd, high: mean + config.criticalZ * sd } : null,
+    anomaly_classification: row.anomaly_classification,
+    temperature_z_score: row.temperature_z_score,
+    z_score: row.z_score,
+    seasonal_z_score: row.seasonal_z_score,
+    mahalanobis_distance: row.mahalanobis_distance,
+    anomaly_score: row.anomaly_score,
+    predictive_failure_risk: row.predictive_failure_risk,
+    days_since_failure: row.days_since_failure,
+    recent: { ts: window.ts.slice(), temperature: window.temperature.slice() },
+  };
+}

@@ -1,0 +1,16 @@
+export {
+  ANOMALY_CLASSIFICATION,
+  ANOMALY_CLASSIFICATIONS,
+  DEFAULT_JUDGMENT_CONFIG,
+  classify,
+} from './classification.js';
+export type { AnomalyClassification, JudgmentConfig } from './classification.js';
+export { ENRICHED_COLUMNS } from './enriched.js';
+export type { EnrichedReading, EnrichedColumn } from './enriched.js';
+export { WINDOW_ROWS, emptyWindow, cloneWindow, pushToWindow } from './window.js';
+export type { SensorWindow, AlertHysteresis } from './window.js';
+export { SensorContext, judgeReading, compositeAnomalyScore, predictiveFailureRisk } from './judge.js';
+export { ALERT_KIND, ALERT_STATUS, alertId, updateAlerts } from './alerts.js';
+export type { Alert, AlertKind, AlertStatus, AlertChange } from './alerts.js';
+export { minuteOf, minuteSummaryKey, addToMinuteSummary, summaryMeanTemperature } from './minute-summary.js';
+export type { MinuteSummary } from './minute-summary.js';

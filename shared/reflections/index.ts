@@ -1,0 +1,3 @@
+export { REFLECTION_WINDOWS, HOURS_PER_WEEK, hourOfDay, hourOfWeek, isNightHour } from './model.js';
+export type { HourProfile, SensorProfile, SensorReflection, ReflectionPointer } from './model.js';
+export { reflectionFromReadings } from './build.js';

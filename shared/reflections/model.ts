@@ -1,0 +1,72 @@
+import type { CoMoments, Moments } from '../stats/index.js';
+
+/** Per sensor and hour of day, over the trailing window (30 days by default). */
+export interface HourProfile {
+  readonly temperature: Moments;
+  readonly pressure: Moments;
+  readonly vibration: Moments;
+  readonly maxPressure: number | null;
+}
+
+/** Per sensor over the long window (90 days by default). */
+export interface SensorProfile {
+  readonly temperature: Moments;
+  readonly pressure: Moments;
+  readonly vibration: Moments;
+  readonly pressureP95: number | null;
+  /** Day is hours 6..18 UTC; night is hour ≥ 19 or < 6 (the use case's BETWEEN 19 AND 5 is always false). */
+  readonly dayTemperature: Moments;
+  readonly nightTemperature: Moments;
+  /** Mean vector and co-moments of complete (temperature, pressure, vibration) vectors. */
+  readonly vector: CoMoments;
+  readonly failureCount: number;
+  readonly lastFailureTs: number | null;
+}
+
+/**
+ * Everything Tideline knows about one sensor's normal behaviour, as of one reflection version.
+ * Stored as one item per sensor and version, so an executor fetches a sensor's whole context
+ * in one read and every reading of a batch is judged against the same version.
+ */
+export interface SensorReflection {
+  readonly sensorId: string;
+  readonly version: string;
+  /** 24 entries, UTC hour of day; null where there is no history. */
+  readonly hourOfDay: readonly (HourProfile | null)[];
+  /** 168 entries, hour of week (Monday 00:00 UTC = 0), temperature only. */
+  readonly hourOfWeek: readonly (Moments | null)[];
+  readonly profile: SensorProfile | null;
+}
+
+/** The version in force: one pointer flipped by each successful refresh. */
+export interface ReflectionPointer {
+  readonly version: string;
+  /** When the refresh that wrote it finished (epoch ms): its age is the staleness metric. */
+  readonly refreshedAt: number;
+  /** Event time up to which the lake was read (exclusive). */
+  readonly windowEnd: number;
+}
+
+/** Window lengths of the reflections (days). */
+export const REFLECTION_WINDOWS = {
+  hourOfDayDays: 30,
+  hourOfWeekDays: 56,
+  profileDays: 90,
+} as const;
+
+export const HOURS_PER_WEEK = 168;
+
+export function hourOfDay(ts: number): number {
+  return new Date(ts).getUTCHours();
+}
+
+/** Hour of week with Monday 00:00 UTC as 0. */
+export function hourOfWeek(ts: number): number {
+  const d = new Date(ts);
+  return ((d.getUTCDay() + 6) % 7) * 24 + d.getUTCHours();
+}
+
+/** Night is hour ≥ 19 or < 6 (UTC). */
+export function isNightHour(hour: number): boolean {
+  return hour >= 19 || hour < 6;
+}
