@@ -1,37 +1,38 @@
 #!/usr/bin/env -S npx tsx
-import { parseArgs } from 'node:util';
-import { start } from './start.js';
+import { readdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { UsageError, type Command } from './command.js';
 
-const USAGE = `usage: tideline <command> [options]
+// Each command is a file in commands/, so adding one touches nothing else.
+const COMMANDS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'commands');
 
-commands:
-  start   run Tideline locally on embedded defaults (--sensors N, --minutes M)
-`;
-
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'start': {
-      const { values } = parseArgs({ args: rest, options: { sensors: { type: 'string', default: '200' }, minutes: { type: 'string', default: '10' } } });
-      await start({ sensors: positiveInt(values.sensors, '--sensors'), minutes: positiveInt(values.minutes, '--minutes') });
-      return 0;
-    }
-    default:
-      process.stderr.write(command ? `unknown command "${command}"\n${USAGE}` : USAGE);
-      return 2;
+async function loadCommands(): Promise<Map<string, Command>> {
+  const files = (await readdir(COMMANDS_DIR)).filter((f) => f.endsWith('.ts')).sort();
+  const commands = new Map<string, Command>();
+  for (const f of files) {
+    const mod = (await import(pathToFileURL(join(COMMANDS_DIR, f)).href)) as { default: Command };
+    commands.set(f.replace(/\.ts$/, ''), mod.default);
   }
+  return commands;
 }
 
-function positiveInt(v: string | undefined, name: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${v}"`);
-  return n;
+async function main(argv: string[]): Promise<number> {
+  const commands = await loadCommands();
+  const usage = `usage: tideline <command> [options]\n\ncommands:\n${[...commands].map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`).join('\n')}\n`;
+  const [name, ...rest] = argv;
+  const command = name ? commands.get(name) : undefined;
+  if (!command) {
+    process.stderr.write(name && name !== '--help' ? `unknown command "${name}"\n${usage}` : usage);
+    return name === '--help' ? 0 : 2;
+  }
+  return command.run(rest);
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
     process.stderr.write(`tideline: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
+    process.exit(e instanceof UsageError ? 2 : 1);
   },
 );

@@ -1,8 +1,10 @@
-import { makeExecutorHandler } from '../../functions/executor/executor.js';
-import { reflectionFromReadings } from '../../shared/reflections/index.js';
-import { toMskEvent, type ProducedRecord, type Reading } from '../../shared/readings/index.js';
-import { SensorSimulator } from '../local/simulator.js';
-import { startLocalStores } from '../local/stores.js';
+import { parseArgs } from 'node:util';
+import { positiveInt, type Command } from '../command.js';
+import { makeExecutorHandler } from '../../../functions/executor/executor.js';
+import { reflectionFromReadings } from '../../../shared/reflections/index.js';
+import { toMskEvent, type ProducedRecord, type Reading } from '../../../shared/readings/index.js';
+import { SensorSimulator } from '../../local/simulator.js';
+import { startLocalStores } from '../../local/stores.js';
 
 const DAY = 86_400_000;
 const PARTITIONS = 4;
@@ -18,7 +20,7 @@ function partitionOf(sensorId: string): number {
  * history materialised as reflections, then live simulated readings (with injected anomalies and
  * malformed records) through the executor handler in MSK-shaped batches; prints what it judged.
  */
-export async function start(args: { sensors: number; minutes: number }): Promise<void> {
+async function start(args: { sensors: number; minutes: number }): Promise<void> {
   const stores = await startLocalStores();
   const log = (s: string) => process.stdout.write(`${s}\n`);
   try {
@@ -75,3 +77,12 @@ export async function start(args: { sensors: number; minutes: number }): Promise
   }
 }
 
+
+export default {
+  summary: 'run Tideline locally on embedded defaults (--sensors N, --minutes M)',
+  async run(args) {
+    const { values } = parseArgs({ args, options: { sensors: { type: 'string', default: '200' }, minutes: { type: 'string', default: '10' } } });
+    await start({ sensors: positiveInt(values.sensors, '--sensors'), minutes: positiveInt(values.minutes, '--minutes') });
+    return 0;
+  },
+} satisfies Command;
