@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ingestBatch, type IngestConfig, type IngestPorts, type IngestResult } from '../../shared/ingest/index.js';
 import { EventShapeError, isMskEvent } from '../../shared/readings/index.js';
+import { isQuerySlice, runQuerySlice, type QuerySlice, type SliceResult } from '../../shared/query/index.js';
 
 export interface ExecutorDeps {
   readonly ports: IngestPorts;
@@ -12,16 +13,23 @@ export interface ExecutorDeps {
   readonly now?: () => number;
 }
 
+/** Query mode (a slice from the coordinator) returns the slice's partial result; an MSK batch, the ingest result. */
+export interface ExecutorHandler {
+  (event: QuerySlice): Promise<SliceResult>;
+  (event: unknown): Promise<IngestResult>;
+}
+
 /**
  * The executor's handler, given its ports: the same function runs on Lambda (ports from the
  * environment, see handler.ts) and locally (ports wired to local stand-ins).
  * A failure of a store throws, so the event source mapping redelivers: replays are safe.
  */
-export function makeExecutorHandler(deps: ExecutorDeps): (event: unknown) => Promise<IngestResult> {
+export function makeExecutorHandler(deps: ExecutorDeps): ExecutorHandler {
   const logger = deps.logger ?? new Logger({ serviceName: 'tideline-executor' });
   const metrics = deps.metrics ?? new Metrics({ namespace: 'Tideline', serviceName: 'executor' });
   const now = deps.now ?? Date.now;
-  return async (event) => {
+  return (async (event: unknown) => {
+    if (isQuerySlice(event)) return runQuerySlice(event, deps.ports.lake);
     if (!isMskEvent(event)) throw new EventShapeError('executor expects an MSK event (eventSource "aws:kafka" with records by "topic-partition")');
     const result = await ingestBatch(event, deps.ports, deps.config);
     metrics.addMetric('RecordsIn', MetricUnit.Count, result.records);
@@ -34,5 +42,5 @@ export function makeExecutorHandler(deps: ExecutorDeps): (event: unknown) => Pro
     if (result.deadLetters > 0) logger.warn('records dead-lettered', { deadLetters: result.deadLetters });
     logger.info('batch ingested', { ...result });
     return result;
-  };
+  }) as ExecutorHandler;
 }

@@ -22,3 +22,8 @@ export { ReadingProducer, readingMessage } from './kafka/producer.js';
 export type { ReadingProducerOptions, ProducerStats } from './kafka/producer.js';
 export { mskEventsFromBatch, deliverBatch, startKafkaEventConsumer, MSK_MAX_BATCH_RECORDS, MSK_MAX_EVENT_BYTES } from './kafka/consumer.js';
 export type { MskEventOptions, KafkaBatchLike, CommitOffset, KafkaEventConsumerOptions, KafkaEventConsumer } from './kafka/consumer.js';
+export { DynamoQueryLog, queryLogHour } from './dynamodb/query-log-store.js';
+export { LambdaSliceInvoker } from './lambda/lambda-slice-invoker.js';
+export { LocalSlicePool } from './local/slice-pool.js';
+export { coordinatorPortsFrom } from './wiring.js';
+export type { CoordinatorPorts } from './wiring.js';

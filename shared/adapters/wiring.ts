@@ -11,6 +11,12 @@ import { DynamoMinuteSummaryStore } from './dynamodb/minute-summary-store.js';
 import { DynamoReflectionStore } from './dynamodb/reflection-store.js';
 import { DirectoryObjectStore } from './local/directory-object-store.js';
 import { S3ObjectStore } from './s3/s3-object-store.js';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { AlertReader, QueryLog, ReflectionStore, SliceInvoker } from '../ports/index.js';
+import { runQuerySlice, type QueryConfig } from '../query/index.js';
+import { DynamoQueryLog } from './dynamodb/query-log-store.js';
+import { LambdaSliceInvoker } from './lambda/lambda-slice-invoker.js';
+import { LocalSlicePool } from './local/slice-pool.js';
 
 /** A DynamoDB client for the configured endpoint (DynamoDB Local when DYNAMODB_ENDPOINT is set). */
 export function dynamoClientFrom(config: Pick<TidelineConfig, 'dynamodbEndpoint'>): DynamoDBClient {
@@ -40,5 +46,32 @@ export function ingestPortsFrom(config: TidelineConfig, dynamo: DynamoDBClient, 
     alerts: new DynamoAlertStore(doc, config.tables.alerts, config.retention.alertsMs),
     deadLetters: new DynamoDeadLetterStore(doc, config.tables.deadLetters, config.retention.deadLettersMs),
     reflectionCache: new ReflectionCache(reflections, config.judgment.minHistory),
+  };
+}
+
+/** Everything the coordinator needs: the lake, a slice invoker, alerts, reflections and the query log. */
+export interface CoordinatorPorts {
+  readonly lake: ObjectStore;
+  readonly invoker: SliceInvoker;
+  readonly alerts: AlertReader;
+  readonly reflections: ReflectionStore;
+  readonly queryLog: QueryLog;
+}
+
+/**
+ * The coordinator's ports: slices go to the executor function through Lambda Invoke when
+ * EXECUTOR_FUNCTION_NAME is set, otherwise to a bounded pool in this process over the same lake.
+ */
+export function coordinatorPortsFrom(config: TidelineConfig, query: QueryConfig, dynamo: DynamoDBClient, lake: ObjectStore): CoordinatorPorts {
+  const doc = documentClient(dynamo);
+  const invoker = query.executorFunctionName
+    ? new LambdaSliceInvoker(new LambdaClient({}), query.executorFunctionName)
+    : new LocalSlicePool((slice) => runQuerySlice(slice, lake), query.poolSize);
+  return {
+    lake,
+    invoker,
+    alerts: new DynamoAlertStore(doc, config.tables.alerts, config.retention.alertsMs),
+    reflections: new DynamoReflectionStore(doc, config.tables.reflections),
+    queryLog: new DynamoQueryLog(doc, config.tables.queryLog, query.queryLogRetentionMs),
   };
 }

@@ -6,6 +6,8 @@
 import type { DeadLetter } from '../readings/index.js';
 import type { AlertChange, AnomalyClassification, MinuteSummary, SensorWindow } from '../judgment/index.js';
 import type { ReflectionPointer, SensorReflection } from '../reflections/index.js';
+import type { Alert } from '../judgment/index.js';
+import type { QueryLogEntry, QuerySlice, SliceResult } from '../query/index.js';
 
 /** A flat key → bytes store: the lake's storage (S3 on AWS, a directory locally). */
 export interface ObjectStore {
@@ -86,4 +88,27 @@ export interface AlertStore {
 export interface DeadLetterStore {
   /** Idempotent: a dead letter is keyed by topic, partition and offset. */
   putMany(deadLetters: readonly DeadLetter[]): Promise<void>;
+}
+
+/** Reads alerts for the API (the executor only writes them, through AlertStore). */
+export interface AlertReader {
+  /** Open alerts, newest first, at most `limit`. */
+  openAlerts(limit: number): Promise<Alert[]>;
+  /** Alerts closed since `since` (epoch ms, by opening time), newest first, at most `limit`. */
+  recentlyClosedAlerts(since: number, limit: number): Promise<Alert[]>;
+  /** One sensor's open alerts, newest first. */
+  openAlertsOf(sensorId: string): Promise<Alert[]>;
+}
+
+/** Runs one query slice on an executor: Lambda Invoke on AWS, a bounded worker pool locally. */
+export interface SliceInvoker {
+  /** The slice's result; rejects on failure. `signal` aborts waiting when the query is given up. */
+  invoke(slice: QuerySlice, options: { readonly timeoutMs: number; readonly signal?: AbortSignal }): Promise<SliceResult>;
+}
+
+/** Every API query, for GET /metrics/sla. */
+export interface QueryLog {
+  record(entry: QueryLogEntry): Promise<void>;
+  /** Entries that started in [from, to), any order. */
+  entriesBetween(from: number, to: number): Promise<QueryLogEntry[]>;
 }

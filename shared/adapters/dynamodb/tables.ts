@@ -62,6 +62,14 @@ export const TABLES = {
     sortKey: { name: 'offset', type: 'N' },
     timeToLiveAttribute: 'expires_at',
   },
+  /** Every API query (latency, status, rows), one partition per hour: what GET /metrics/sla reads. */
+  queryLog: {
+    id: 'QueryLog',
+    defaultName: 'tideline-query-log',
+    partitionKey: { name: 'hour', type: 'S' },
+    sortKey: { name: 'query_id', type: 'S' },
+    timeToLiveAttribute: 'expires_at',
+  },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof TABLES;

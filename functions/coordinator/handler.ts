@@ -1,0 +1,14 @@
+import { coordinatorPortsFrom, dynamoClientFrom, lakeFrom } from '../../shared/adapters/index.js';
+import { loadTidelineConfig } from '../../shared/config/index.js';
+import { loadQueryConfig } from '../../shared/query/index.js';
+import { makeApiGatewayHandler } from './api-gateway.js';
+import { createCoordinatorApp } from './app.js';
+
+// Built once per container: configuration errors fail the cold start, naming the variable.
+// On AWS, API Gateway authorizes with IAM; TIDELINE_API_KEY stays unset, so the key check is off.
+const config = loadTidelineConfig(process.env);
+const query = loadQueryConfig(process.env);
+const ports = coordinatorPortsFrom(config, query, dynamoClientFrom(config), lakeFrom(config));
+
+/** Lambda entry: API Gateway HTTP API (payload 2.0) → the query API. */
+export const handler = makeApiGatewayHandler(createCoordinatorApp({ ports, config: query, criticalZ: config.judgment.criticalZ }));

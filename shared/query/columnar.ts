@@ -1,0 +1,42 @@
+import type { Table, Vector } from 'apache-arrow';
+
+export type CellValue = number | string | boolean | null;
+
+const TIME_UNIT_TO_MS = [1000, 1, 1e-3, 1e-6];
+
+/**
+ * One column of a decoded lake file as plain JS values (numbers, strings, booleans, null):
+ * timestamps in epoch ms whatever their unit, 64-bit integers as numbers. Reads the Arrow
+ * buffers directly, which is several times faster than `vector.get(i)` per cell.
+ */
+export function readColumn(table: Table, name: string): CellValue[] | null {
+  const vector = table.getChild(name) as Vector | null;
+  if (!vector) return null;
+  const out: CellValue[] = new Array(vector.length);
+  const typeId = vector.type.typeId as number;
+  // Arrow type ids: 5 Utf8, 6 Bool, 10 Timestamp (see apache-arrow's enum Type).
+  const scale = typeId === 10 ? TIME_UNIT_TO_MS[(vector.type as { unit: number }).unit] : 1;
+  let at = 0;
+  for (const data of vector.data) {
+    const { offset, length, nullBitmap, nullCount } = data;
+    const checkNulls = nullCount > 0 && nullBitmap && nullBitmap.length > 0;
+    if (typeId === 5 || typeId === 6) {
+      const v = new (vector.constructor as new (d: unknown[]) => Vector)([data]);
+      for (let i = 0; i < length; i++) out[at + i] = v.get(i) as CellValue;
+    } else {
+      const values = data.values as ArrayLike<number | bigint>;
+      const big = values instanceof BigInt64Array || values instanceof BigUint64Array;
+      for (let i = 0; i < length; i++) {
+        if (checkNulls && ((nullBitmap[(offset + i) >> 3] >> ((offset + i) & 7)) & 1) === 0) {
+          out[at + i] = null;
+          continue;
+        }
+        const raw = values[offset + i];
+        const n = big ? Number(raw) : (raw as number);
+        out[at + i] = scale === 1 ? n : Math.floor(n * scale);
+      }
+    }
+    at += length;
+  }
+  return out;
+}

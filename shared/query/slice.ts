@@ -1,0 +1,207 @@
+import { decodeParquet } from '../lake/index.js';
+import type { ObjectStore } from '../ports/index.js';
+import { readColumn, type CellValue } from './columnar.js';
+import { addToPartial, emptyMetricPartial, toWire, type GroupPartial, type GroupValue, type WireGroupPartial } from './partial.js';
+import type { QuerySlice } from './plan.js';
+import { QUANTILES, TIME_BUCKETS, type GroupKey, type QuerySpec } from './spec.js';
+
+/** Files a slice fetches at once. */
+const FETCH_PARALLEL = 8;
+
+/** The order of rows in a rows result: event time, then sensor, then stream position. */
+export interface RowOrder {
+  readonly ts: number[];
+  readonly sensor: string[];
+  readonly partition: number[];
+  readonly offset: number[];
+}
+
+/** What an executor returns for a slice: JSON-safe, so it crosses a Lambda Invoke unchanged. */
+export type SliceResult =
+  | {
+      readonly kind: 'aggregates';
+      readonly sliceId: string;
+      readonly filesRead: number;
+      readonly rowsScanned: number;
+      readonly groups: readonly WireGroupPartial[];
+      /** Set when the slice alone found more groups than the query's limit (then `groups` is empty). */
+      readonly tooManyGroups: number | null;
+    }
+  | {
+      readonly kind: 'rows';
+      readonly sliceId: string;
+      readonly filesRead: number;
+      readonly rowsScanned: number;
+      /** The spec's columns, values column by column, at most `limit` rows in {@link RowOrder}. */
+      readonly values: readonly CellValue[][];
+      readonly order: RowOrder;
+      /** Rows the slice matched, before its limit. */
+      readonly matched: number;
+    };
+
+/**
+ * Runs one slice: reads its Parquet files through the ObjectStore (S3 on Lambda, the lake
+ * directory locally), keeps the rows the spec selects and returns partial aggregates per group,
+ * or the first `limit` rows in order. A file listed but gone (removed by an ingest retry
+ * between listing and reading) is skipped.
+ */
+export async function runQuerySlice(slice: QuerySlice, lake: ObjectStore): Promise<SliceResult> {
+  const { spec } = slice;
+  const acc = spec.select === 'rows' ? new RowCollector(spec) : new GroupCollector(spec);
+  let filesRead = 0;
+  let rowsScanned = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < slice.files.length) {
+      const bytes = await lake.get(slice.files[next++]);
+      if (!bytes) continue;
+      const table = decodeParquet(bytes);
+      filesRead++;
+      rowsScanned += table.numRows;
+      if (!acc.full()) acc.add(table);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(FETCH_PARALLEL, slice.files.length) }, worker));
+  return acc.result(slice.sliceId, filesRead, rowsScanned);
+}
+
+type Table = ReturnType<typeof decodeParquet>;
+
+/** Indices of the rows of `table` the spec's time range, sensors and filters select. */
+function selectRows(spec: QuerySpec, table: Table): { rows: number[]; ts: CellValue[]; sensor: CellValue[]; classification: CellValue[] | null } {
+  const ts = readColumn(table, 'ts') ?? [];
+  const sensor = readColumn(table, 'sensor_id') ?? [];
+  const classification = spec.classifications || spec.groupBy.includes('classification') ? readColumn(table, 'anomaly_classification') : null;
+  const status = spec.statuses ? readColumn(table, 'status') : null;
+  const sensors = spec.sensors ? new Set(spec.sensors) : null;
+  const classes = spec.classifications ? new Set<CellValue>(spec.classifications) : null;
+  const statuses = spec.statuses ? new Set<CellValue>(spec.statuses) : null;
+  const rows: number[] = [];
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i] as number | null;
+    if (t === null || t < spec.from || t >= spec.to) continue;
+    const s = sensor[i] as string;
+    if (sensors && !sensors.has(s)) continue;
+    if (spec.sensorPrefix && !s.startsWith(spec.sensorPrefix)) continue;
+    if (classes && !classes.has(classification![i])) continue;
+    if (statuses && !statuses.has(status![i])) continue;
+    rows.push(i);
+  }
+  return { rows, ts, sensor, classification };
+}
+
+interface Collector {
+  add(table: Table): void;
+  full(): boolean;
+  result(sliceId: string, filesRead: number, rowsScanned: number): SliceResult;
+}
+
+/** Group key value of one row for one group_by entry. */
+function keyValue(key: GroupKey, ts: number, sensor: string, classification: CellValue): GroupValue {
+  switch (key) {
+    case 'sensor': return sensor;
+    case 'classification': return classification as string | null;
+    case 'hour_of_day': return Math.floor(ts / TIME_BUCKETS.hour) % 24;
+    default: return Math.floor(ts / TIME_BUCKETS[key]) * TIME_BUCKETS[key];
+  }
+}
+
+class GroupCollector implements Collector {
+  private readonly groups = new Map<string, GroupPartial>();
+  private readonly withSketch: boolean;
+  private overflow = false;
+  constructor(private readonly spec: QuerySpec) {
+    this.withSketch = spec.aggregates.some((a) => a in QUANTILES);
+  }
+
+  full(): boolean {
+    return this.overflow;
+  }
+
+  add(table: Table): void {
+    const { spec } = this;
+    const { rows, ts, sensor, classification } = selectRows(spec, table);
+    const metrics = spec.metrics.map((m) => readColumn(table, m));
+    const key: GroupValue[] = new Array(spec.groupBy.length);
+    for (const i of rows) {
+      for (let k = 0; k < key.length; k++) key[k] = keyValue(spec.groupBy[k], ts[i] as number, sensor[i] as string, classification?.[i] ?? null);
+      const id = key.length === 0 ? '' : JSON.stringify(key);
+      let g = this.groups.get(id);
+      if (!g) {
+        if (this.groups.size >= spec.limit) {
+          this.overflow = true;
+          return;
+        }
+        g = { key: key.slice(), count: 0, metrics: spec.metrics.map(() => emptyMetricPartial(this.withSketch)) };
+        this.groups.set(id, g);
+      }
+      g.count++;
+      for (let m = 0; m < metrics.length; m++) {
+        const v = metrics[m]?.[i];
+        if (typeof v === 'number') addToPartial(g.metrics[m], v);
+      }
+    }
+  }
+
+  result(sliceId: string, filesRead: number, rowsScanned: number): SliceResult {
+    if (this.overflow) return { kind: 'aggregates', sliceId, filesRead, rowsScanned, groups: [], tooManyGroups: this.groups.size + 1 };
+    return { kind: 'aggregates', sliceId, filesRead, rowsScanned, groups: [...this.groups.values()].map(toWire), tooManyGroups: null };
+  }
+}
+
+class RowCollector implements Collector {
+  private readonly values: CellValue[][];
+  private readonly order: RowOrder = { ts: [], sensor: [], partition: [], offset: [] };
+  constructor(private readonly spec: QuerySpec) {
+    this.values = spec.columns.map(() => []);
+  }
+
+  full(): boolean {
+    return false;
+  }
+
+  add(table: Table): void {
+    const { rows, ts, sensor } = selectRows(this.spec, table);
+    if (rows.length === 0) return;
+    const partition = readColumn(table, 'kafka_partition') ?? [];
+    const offset = readColumn(table, 'kafka_offset') ?? [];
+    const columns = this.spec.columns.map((c) => (c === 'ts' ? ts : c === 'sensor_id' ? sensor : readColumn(table, c)));
+    for (const i of rows) {
+      this.order.ts.push(ts[i] as number);
+      this.order.sensor.push(sensor[i] as string);
+      this.order.partition.push((partition[i] as number | null) ?? -1);
+      this.order.offset.push((offset[i] as number | null) ?? -1);
+      for (let c = 0; c < columns.length; c++) this.values[c].push(columns[c]?.[i] ?? null);
+    }
+  }
+
+  result(sliceId: string, filesRead: number, rowsScanned: number): SliceResult {
+    const picked = firstInOrder(this.order, this.spec.limit);
+    const pick = <T>(xs: T[]) => picked.map((i) => xs[i]);
+    return {
+      kind: 'rows',
+      sliceId,
+      filesRead,
+      rowsScanned,
+      values: this.values.map(pick),
+      matched: this.order.ts.length,
+      order: { ts: pick(this.order.ts), sensor: pick(this.order.sensor), partition: pick(this.order.partition), offset: pick(this.order.offset) },
+    };
+  }
+}
+
+/** Indices of the first `limit` rows in (ts, sensor, partition, offset) order. */
+export function firstInOrder(order: RowOrder, limit: number): number[] {
+  const idx = Array.from({ length: order.ts.length }, (_, i) => i);
+  idx.sort((a, b) => compareOrder(order, a, order, b));
+  return idx.length > limit ? idx.slice(0, limit) : idx;
+}
+
+export function compareOrder(x: RowOrder, i: number, y: RowOrder, j: number): number {
+  return (
+    x.ts[i] - y.ts[j] ||
+    (x.sensor[i] < y.sensor[j] ? -1 : x.sensor[i] > y.sensor[j] ? 1 : 0) ||
+    x.partition[i] - y.partition[j] ||
+    x.offset[i] - y.offset[j]
+  );
+}
