@@ -14,3 +14,4 @@ export { ALERT_KIND, ALERT_STATUS, alertId, updateAlerts } from './alerts.js';
 export type { Alert, AlertKind, AlertStatus, AlertChange } from './alerts.js';
 export { minuteOf, minuteSummaryKey, addToMinuteSummary, summaryMeanTemperature } from './minute-summary.js';
 export type { MinuteSummary } from './minute-summary.js';
+export { profileTablesSql, fixedViewsSql } from './fixed-views-sql.js';
