@@ -1,6 +1,6 @@
 import { ANOMALY_CLASSIFICATION, type JudgmentConfig } from './classification.js';
 import type { EnrichedReading } from './enriched.js';
-import type { SensorWindow } from './window.js';
+import type { AlertHysteresis, SensorWindow } from './window.js';
 
 export const ALERT_KIND = {
   /** The reading is a CRITICAL_ANOMALY against its hour-of-day history. */
@@ -51,6 +51,44 @@ export function alertId(kind: AlertKind, row: EnrichedReading): string {
   return `${kind}:${row.kafka_topic}:${row.kafka_partition}:${row.kafka_offset}`;
 }
 
+/** Whether `row` triggers an alert of `kind` under the configured rule (before hysteresis). */
+export function alertTriggered(kind: AlertKind, row: EnrichedReading, config: JudgmentConfig): boolean {
+  return TRIGGERS[kind](row, config);
+}
+
+/**
+ * One step of an alert kind's hysteresis for one reading: the state after it and whether it
+ * opened or closed an alert. Returns the given state object itself when nothing changes.
+ */
+export function stepAlertHysteresis(
+  state: AlertHysteresis | undefined,
+  triggered: boolean,
+  closeAfter: number,
+): { next: AlertHysteresis | undefined; change: 'opened' | 'closed' | null } {
+  if (!state || state.openAlertId === null) {
+    return triggered ? { next: { openAlertId: '', quietStreak: 0 }, change: 'opened' } : { next: state, change: null };
+  }
+  if (triggered) return { next: state.quietStreak === 0 ? state : { openAlertId: state.openAlertId, quietStreak: 0 }, change: null };
+  if (state.quietStreak + 1 >= closeAfter) return { next: { openAlertId: null, quietStreak: 0 }, change: 'closed' };
+  return { next: { openAlertId: state.openAlertId, quietStreak: state.quietStreak + 1 }, change: null };
+}
+
+/**
+ * Where a reading leaves the sensor's alerts, without changing the window: whether any alert is
+ * open after it (the product's alert decision for this reading) and whether it opened one.
+ * updateAlerts takes the same steps, so this agrees with the alerts actually raised.
+ */
+export function alertStateAfter(row: EnrichedReading, window: SensorWindow, config: JudgmentConfig): { open: boolean; opened: boolean } {
+  let open = false;
+  let opened = false;
+  for (const kind of KINDS) {
+    const { next, change } = stepAlertHysteresis(window.alerts[kind], alertTriggered(kind, row, config), config.alertCloseAfter);
+    if (next && next.openAlertId !== null) open = true;
+    if (change === 'opened') opened = true;
+  }
+  return { open, opened };
+}
+
 /**
  * Hysteresis: at most one open alert per sensor and kind; it closes after
  * `alertCloseAfter` consecutive readings that do not trigger it, and fires again only after closing.
@@ -60,19 +98,16 @@ export function updateAlerts(row: EnrichedReading, window: SensorWindow, config:
   const changes: AlertChange[] = [];
   for (const kind of KINDS) {
     const state = window.alerts[kind];
-    const triggered = TRIGGERS[kind](row, config);
-    if (!state || state.openAlertId === null) {
-      if (!triggered) continue;
+    const { next, change } = stepAlertHysteresis(state, alertTriggered(kind, row, config), config.alertCloseAfter);
+    if (change === 'opened') {
       const alert = openAlert(kind, row, window, config);
       window.alerts[kind] = { openAlertId: alert.alert_id, quietStreak: 0 };
       changes.push({ type: 'opened', alert });
-    } else if (triggered) {
-      if (state.quietStreak !== 0) window.alerts[kind] = { openAlertId: state.openAlertId, quietStreak: 0 };
-    } else if (state.quietStreak + 1 >= config.alertCloseAfter) {
-      window.alerts[kind] = { openAlertId: null, quietStreak: 0 };
-      changes.push({ type: 'closed', sensorId: row.sensor_id, alertId: state.openAlertId, closedAt: row.ts });
-    } else {
-      window.alerts[kind] = { openAlertId: state.openAlertId, quietStreak: state.quietStreak + 1 };
+    } else if (change === 'closed') {
+      window.alerts[kind] = next as AlertHysteresis;
+      changes.push({ type: 'closed', sensorId: row.sensor_id, alertId: (state as AlertHysteresis).openAlertId as string, closedAt: row.ts });
+    } else if (next !== state && next) {
+      window.alerts[kind] = next;
     }
   }
   return changes;

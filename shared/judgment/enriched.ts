@@ -55,6 +55,11 @@ export interface EnrichedReading {
   mahalanobis_distance: number | null;
   anomaly_score: number | null;
   predictive_failure_risk: number;
+  // the alert decision (set by judgeReading; optional so rows built elsewhere need not carry it)
+  /** After this reading, an alert (any kind) is open for the sensor: the product's alert decision. */
+  alert_open?: boolean;
+  /** This reading opened an alert. */
+  alert_opened?: boolean;
 }
 
 type ColumnType = 'string' | 'timestamp' | 'double' | 'int' | 'bigint' | 'boolean';
@@ -100,6 +105,8 @@ export const ENRICHED_COLUMNS = [
   ['mahalanobis_distance', 'double'],
   ['anomaly_score', 'double'],
   ['predictive_failure_risk', 'double'],
+  ['alert_open', 'boolean'],
+  ['alert_opened', 'boolean'],
 ] as const satisfies readonly (readonly [keyof EnrichedReading, ColumnType])[];
 
 export type EnrichedColumn = (typeof ENRICHED_COLUMNS)[number][0];

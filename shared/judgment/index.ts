@@ -10,7 +10,7 @@ export type { EnrichedReading, EnrichedColumn } from './enriched.js';
 export { WINDOW_ROWS, emptyWindow, cloneWindow, pushToWindow } from './window.js';
 export type { SensorWindow, AlertHysteresis } from './window.js';
 export { SensorContext, judgeReading, compositeAnomalyScore, predictiveFailureRisk } from './judge.js';
-export { ALERT_KIND, ALERT_STATUS, alertId, updateAlerts } from './alerts.js';
+export { ALERT_KIND, ALERT_STATUS, alertId, updateAlerts, alertTriggered, alertStateAfter, stepAlertHysteresis } from './alerts.js';
 export type { Alert, AlertKind, AlertStatus, AlertChange } from './alerts.js';
 export { minuteOf, minuteSummaryKey, addToMinuteSummary, summaryMeanTemperature } from './minute-summary.js';
 export type { MinuteSummary } from './minute-summary.js';

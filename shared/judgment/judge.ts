@@ -9,6 +9,7 @@ import {
   subMatrix,
   type Moments,
 } from '../stats/index.js';
+import { alertStateAfter } from './alerts.js';
 import { classify, type JudgmentConfig } from './classification.js';
 import type { EnrichedReading } from './enriched.js';
 import { pushToWindow, type SensorWindow } from './window.js';
@@ -152,7 +153,7 @@ export function judgeReading(
     }
   }
 
-  return {
+  const row: EnrichedReading = {
     sensor_id: reading.sensor_id,
     ts,
     temperature,
@@ -193,6 +194,11 @@ export function judgeReading(
     anomaly_score: compositeAnomalyScore(zScore, seasonalZ, rate, mahalanobis),
     predictive_failure_risk: predictiveFailureRisk(failureCount, rate, vibSd, histVibSd, ma, histMean, histSd),
   };
+  // The alert decision is part of the row, so the lake says which readings alerted.
+  const alert = alertStateAfter(row, window, config);
+  row.alert_open = alert.open;
+  row.alert_opened = alert.opened;
+  return row;
 }
 
 /**

@@ -1,0 +1,368 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { positiveInt, UsageError, type Command } from '../command.js';
+import { makeExecutorHandler } from '../../../functions/executor/executor.js';
+import {
+  createTables,
+  defaultTableNames,
+  DirectoryObjectStore,
+  dynamoClientFrom,
+  ingestPortsFrom,
+  startDynamoDbLocal,
+} from '../../../shared/adapters/index.js';
+import { loadTidelineConfig } from '../../../shared/config/index.js';
+import {
+  addChangepointDelays,
+  addConfusion,
+  changepointDelays,
+  checkColumnMap,
+  confusionOf,
+  DEFAULT_SKAB_COLUMN_MAP,
+  delaySummary,
+  EMPTY_CONFUSION,
+  nabProbationaryLength,
+  nabScore,
+  parseColumnMap,
+  parseNabCsv,
+  parseNabWindows,
+  parseSkab,
+  qualityOf,
+  SKAB_HISTORY_ROWS,
+  type ChangepointDelays,
+  type ColumnMap,
+  type Confusion,
+  type SkabSeries,
+} from '../../../shared/evaluation/index.js';
+import { decodeParquet } from '../../../shared/lake/index.js';
+import { toMskEvent, type ProducedRecord, type Reading } from '../../../shared/readings/index.js';
+import { reflectionFromReadings } from '../../../shared/reflections/index.js';
+
+const DAY = 86_400_000;
+const TOPIC = 'sensor_readings';
+
+/** One labelled series to run through the pipeline: its readings, of which the first `historyRows` are history. */
+export interface PipelineSeries {
+  readonly sensorId: string;
+  readonly readings: readonly Reading[];
+  readonly historyRows: number;
+}
+
+/** What the product decided for one streamed reading, read back from the lake. */
+export interface JudgedRow {
+  readonly ts: number;
+  /** An alert is open after this reading: the reading's alert decision. */
+  readonly alertOpen: boolean;
+  /** This reading raised an alert. */
+  readonly alertOpened: boolean;
+}
+
+export interface PipelineOptions {
+  /** Records per partition in one MSK event. */
+  readonly batchSize: number;
+  /** Event time between refreshes of the reflections while streaming. */
+  readonly refreshEveryMs: number;
+  readonly log: (line: string) => void;
+}
+
+/**
+ * Runs series through the real pipeline: history becomes reflections (the reference computation a
+ * refresh must equal, written through the ReflectionStore), the rest is streamed through the
+ * executor handler in MSK-shaped batches against DynamoDB Local and a lake directory, and the
+ * judged rows are read back from the lake's Parquet. Reflections are refreshed every
+ * `refreshEveryMs` of event time from everything seen so far, as the scheduled refresh would.
+ * Uses DYNAMODB_ENDPOINT when set (fresh uniquely-prefixed tables), else starts DynamoDB Local.
+ */
+export async function judgeThroughPipeline(series: readonly PipelineSeries[], options: PipelineOptions): Promise<Map<string, JudgedRow[]>> {
+  const external = process.env.DYNAMODB_ENDPOINT;
+  const dynamodb = external ? null : await startDynamoDbLocal();
+  const lakeDir = await mkdtemp(join(tmpdir(), 'tideline-eval-lake-'));
+  try {
+    const names = defaultTableNames(`eval-${randomUUID().slice(0, 8)}-`);
+    const config = loadTidelineConfig({
+      ...process.env,
+      DYNAMODB_ENDPOINT: external ?? (dynamodb as { endpoint: string }).endpoint,
+      LAKE_DIR: lakeDir,
+      TABLE_REFLECTIONS: names.reflections,
+      TABLE_STATE: names.state,
+      TABLE_MINUTE_SUMMARIES: names.minuteSummaries,
+      TABLE_ALERTS: names.alerts,
+      TABLE_DEAD_LETTERS: names.deadLetters,
+      TOPIC_READINGS: TOPIC,
+    });
+    const client = dynamoClientFrom(config);
+    await createTables(client, config.tables);
+    const ports = ingestPortsFrom(config, client, new DirectoryObjectStore(lakeDir));
+    // stdout is for figures: the executor's batch logs and EMF metric lines are muted (warnings still reach stderr).
+    process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+    const executor = makeExecutorHandler({ ports, config, logger: new Logger({ serviceName: 'tideline-eval', logLevel: 'WARN' }) });
+
+    let version: string | null = null;
+    let refreshes = 0;
+    const refresh = async (asOf: number, seen: (s: PipelineSeries) => number) => {
+      const next = `eval-${++refreshes}`;
+      await ports.reflections.putReflections(
+        series.map((s) => reflectionFromReadings(s.sensorId, next, s.readings.slice(0, seen(s)), asOf)),
+        Date.now() + DAY,
+      );
+      await ports.reflections.flipPointer({ version: next, refreshedAt: Date.now(), windowEnd: asOf }, version);
+      version = next;
+    };
+    // History: every series' first rows, as of the first streamed reading.
+    const streamStart = Math.min(...series.map((s) => s.readings[s.historyRows]?.ts ?? Infinity));
+    await refresh(streamStart, (s) => s.historyRows);
+
+    // Stream in event-time rounds; each round is one MSK event holding the next chunk of every
+    // series (one partition per series, offsets = row numbers), refreshing between rounds.
+    const cursor = series.map((s) => s.historyRows);
+    let nextRefresh = streamStart + options.refreshEveryMs;
+    let streamed = 0;
+    for (;;) {
+      const records: ProducedRecord[] = [];
+      series.forEach((s, p) => {
+        const end = Math.min(s.readings.length, cursor[p] + options.batchSize);
+        for (let i = cursor[p]; i < end; i++) {
+          const r = s.readings[i];
+          records.push({ topic: TOPIC, partition: p, offset: i, timestamp: r.ts, key: r.sensor_id, value: JSON.stringify(r) });
+        }
+        cursor[p] = end;
+      });
+      if (records.length === 0) break;
+      const result = await executor(toMskEvent(records));
+      if (result.deadLetters > 0) throw new Error(`the executor dead-lettered ${result.deadLetters} benchmark readings; the series cannot be evaluated`);
+      streamed += records.length;
+      const reached = Math.min(...series.map((s, p) => (cursor[p] < s.readings.length ? s.readings[cursor[p]].ts : Infinity)));
+      if (reached !== Infinity && reached >= nextRefresh) {
+        await refresh(reached, (s) => cursor[series.indexOf(s)]);
+        while (nextRefresh <= reached) nextRefresh += options.refreshEveryMs;
+      }
+    }
+    options.log(`streamed ${streamed} readings through the executor (${refreshes} reflection version${refreshes === 1 ? '' : 's'})`);
+    return await judgedRowsFromLake(new DirectoryObjectStore(lakeDir), series);
+  } finally {
+    await rm(lakeDir, { recursive: true, force: true });
+    await dynamodb?.stop();
+  }
+}
+
+/** Reads the enriched rows back from the lake's Parquet, in stream order per sensor; every streamed reading must be there. */
+async function judgedRowsFromLake(lake: DirectoryObjectStore, series: readonly PipelineSeries[]): Promise<Map<string, JudgedRow[]>> {
+  const bySensor = new Map<string, { offset: number; row: JudgedRow }[]>(series.map((s) => [s.sensorId, []]));
+  for (const key of await lake.list('readings/')) {
+    const bytes = await lake.get(key);
+    if (!bytes) continue;
+    const table = decodeParquet(bytes);
+    const col = (name: string) => {
+      const c = table.getChild(name);
+      if (!c) throw new Error(`lake file ${key} has no ${name} column`);
+      return c;
+    };
+    const [sensor, ts, offset, open, opened] = ['sensor_id', 'ts', 'kafka_offset', 'alert_open', 'alert_opened'].map(col);
+    for (let i = 0; i < table.numRows; i++) {
+      bySensor.get(sensor.get(i) as string)?.push({
+        offset: Number(offset.get(i)),
+        row: { ts: Number(ts.get(i)), alertOpen: open.get(i) === true, alertOpened: opened.get(i) === true },
+      });
+    }
+  }
+  const out = new Map<string, JudgedRow[]>();
+  for (const s of series) {
+    const rows = (bySensor.get(s.sensorId) ?? []).sort((a, b) => a.offset - b.offset);
+    const expected = s.readings.length - s.historyRows;
+    if (rows.length !== expected) throw new Error(`the lake holds ${rows.length} judged readings of ${s.sensorId}, expected ${expected}`);
+    out.set(s.sensorId, rows.map((r) => r.row));
+  }
+  return out;
+}
+
+/** Every .csv file under `path` (or `path` itself), in natural order (valve1/2 before valve1/10). */
+async function csvFiles(path: string): Promise<string[]> {
+  const info = await stat(path).catch(() => null);
+  if (!info) throw new UsageError(`${path} does not exist`);
+  if (info.isFile()) return [path];
+  const found: string[] = [];
+  for (const entry of await readdir(path, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && entry.name.endsWith('.csv')) found.push(join(entry.parentPath, entry.name));
+  }
+  return found.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+}
+
+function sensorIdFor(prefix: string, name: string): string {
+  return `${prefix}.${name.replace(/\.csv$/, '').replace(/[^A-Za-z0-9._:-]+/g, '-')}`.slice(0, 128);
+}
+
+function skabReadings(s: SkabSeries, sensorId: string, map: ColumnMap): Reading[] {
+  const column = (metric: keyof ColumnMap) => (map[metric] ? (s.columns.get(map[metric] as string) as readonly number[]) : null);
+  const [t, p, v] = [column('temperature'), column('pressure'), column('vibration')];
+  return s.ts.map((ts, i) => ({ sensor_id: sensorId, ts, temperature: t?.[i] ?? null, pressure: p?.[i] ?? null, vibration: v?.[i] ?? null, status: 'OK' as const }));
+}
+
+const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)} %`);
+const fixed = (x: number | null, d = 3) => (x === null ? 'n/a' : x.toFixed(d));
+const round = (x: number | null, d = 4) => (x === null ? null : Number(x.toFixed(d)));
+
+interface FileOutcome {
+  readonly file: string;
+  readonly confusion: Confusion;
+  readonly changepoints: ChangepointDelays;
+}
+
+async function evalSkab(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      'per-file': { type: 'boolean', default: false },
+      map: { type: 'string' },
+      batch: { type: 'string', default: '500' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('usage: tideline eval skab <dir or file> [--json] [--per-file] [--map metric=Column,…] [--batch N]');
+  let map: ColumnMap;
+  try {
+    map = values.map ? parseColumnMap(values.map) : DEFAULT_SKAB_COLUMN_MAP;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const root = positionals[0];
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const files = await csvFiles(root);
+  const series: { file: string; skab: SkabSeries; pipeline: PipelineSeries }[] = [];
+  for (const path of files) {
+    const name = relative(root, path) || path.split('/').pop() as string;
+    const skab = parseSkab(await readFile(path, 'utf8'), path);
+    if (!skab.anomaly) {
+      log(`skipped ${name}: no anomaly labels (SKAB's leaderboard does not score the anomaly-free file)`);
+      continue;
+    }
+    checkColumnMap(skab, map);
+    if (skab.ts.length <= SKAB_HISTORY_ROWS) throw new UsageError(`${path} has ${skab.ts.length} rows; SKAB files need more than ${SKAB_HISTORY_ROWS} (the first ${SKAB_HISTORY_ROWS} are history)`);
+    const sensorId = sensorIdFor('skab', name);
+    series.push({ file: name, skab, pipeline: { sensorId, readings: skabReadings(skab, sensorId, map), historyRows: SKAB_HISTORY_ROWS } });
+  }
+  if (series.length === 0) throw new UsageError(`no labelled SKAB .csv file under ${root}`);
+  log(`evaluating ${series.length} SKAB file${series.length === 1 ? '' : 's'} · map ${Object.entries(map).map(([m, c]) => `${c}→${m}`).join(', ')}`);
+  const judged = await judgeThroughPipeline(series.map((s) => s.pipeline), { batchSize: positiveInt(values.batch, '--batch'), refreshEveryMs: DAY, log });
+
+  const outcomes: FileOutcome[] = series.map(({ file, skab, pipeline }) => {
+    const rows = judged.get(pipeline.sensorId) as JudgedRow[];
+    const labels = (skab.anomaly as readonly boolean[]).slice(SKAB_HISTORY_ROWS);
+    const predictions = rows.map((r) => r.alertOpen);
+    const cps = skab.changepoint ? skab.changepoint.slice(SKAB_HISTORY_ROWS) : labels.map(() => false);
+    return { file, confusion: confusionOf(labels, predictions), changepoints: changepointDelays(skab.ts.slice(SKAB_HISTORY_ROWS), cps, predictions) };
+  });
+  const pooled = outcomes.reduce((a, o) => addConfusion(a, o.confusion), EMPTY_CONFUSION);
+  const cps = outcomes.reduce((a, o) => addChangepointDelays(a, o.changepoints), { changepoints: 0, detected: 0, delaysMs: [] } as ChangepointDelays);
+  const q = qualityOf(pooled);
+  const delay = delaySummary(cps);
+
+  if (values['per-file']) {
+    log('file                 F1     FAR      MAR      TP    FP    FN    TN   changepoints');
+    for (const o of outcomes) {
+      const fq = qualityOf(o.confusion);
+      const c = o.confusion;
+      log(`${o.file.padEnd(18)} ${fixed(fq.f1).padStart(6)} ${pct(fq.far).padStart(8)} ${pct(fq.mar).padStart(8)} ${String(c.tp).padStart(5)} ${String(c.fp).padStart(5)} ${String(c.fn).padStart(5)} ${String(c.tn).padStart(5)}   ${o.changepoints.detected}/${o.changepoints.changepoints}`);
+    }
+  }
+  const lines = [
+    `SKAB, ${outcomes.length} files, ${pooled.tp + pooled.fp + pooled.fn + pooled.tn} judged readings (first ${SKAB_HISTORY_ROWS} rows of each file are history), pooled:`,
+    `  F1 ${fixed(q.f1)} · FAR ${pct(q.far)} · MAR ${pct(q.mar)} · precision ${fixed(q.precision)} · recall ${fixed(q.recall)}`,
+    `  TP ${pooled.tp} · FP ${pooled.fp} · FN ${pooled.fn} · TN ${pooled.tn}`,
+    `  changepoints answered ${cps.detected}/${cps.changepoints} · delay mean ${fixed(delay.meanS, 1)} s, median ${fixed(delay.medianS, 1)} s`,
+    `  SKAB leaderboard: T-squared+Q 0.76 / 26.6 % · Conv-AE 0.78 / 13.6 % · Isolation forest 0.29 / 2.6 % (F1 / FAR)`,
+  ];
+  (values.json ? log : (l: string) => process.stdout.write(`${l}\n`))(lines.join('\n'));
+  if (values.json) {
+    const perFile = values['per-file']
+      ? { per_file: outcomes.map((o) => ({ file: o.file, ...o.confusion, f1: round(qualityOf(o.confusion).f1), far: round(qualityOf(o.confusion).far), mar: round(qualityOf(o.confusion).mar), changepoints_detected: o.changepoints.detected })) }
+      : {};
+    process.stdout.write(
+      `${JSON.stringify({
+        benchmark: 'skab',
+        f1: round(q.f1),
+        far: round(q.far),
+        mar: round(q.mar),
+        precision: round(q.precision),
+        recall: round(q.recall),
+        files: outcomes.length,
+        readings: pooled.tp + pooled.fp + pooled.fn + pooled.tn,
+        ...pooled,
+        changepoints: cps.changepoints,
+        changepoints_detected: cps.detected,
+        changepoint_delay_mean_s: round(delay.meanS, 2),
+        changepoint_delay_median_s: round(delay.medianS, 2),
+        column_map: map,
+        ...perFile,
+      })}\n`,
+    );
+  }
+  return 0;
+}
+
+async function evalNab(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false }, batch: { type: 'string', default: '500' } },
+  });
+  if (positionals.length !== 2) throw new UsageError('usage: tideline eval nab <data.csv> <combined_windows.json> [--json]');
+  const [csvPath, windowsPath] = positionals;
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const nab = parseNabCsv(await readFile(csvPath, 'utf8'), csvPath);
+  const windows = parseNabWindows(await readFile(windowsPath, 'utf8'), windowsPath, csvPath);
+  const sensorId = sensorIdFor('nab', csvPath.split('/').pop() as string);
+  const probation = nabProbationaryLength(nab.ts.length);
+  if (nab.ts.length - probation < 1) throw new UsageError(`${csvPath} has ${nab.ts.length} rows: nothing is left after the probationary period`);
+  const readings: Reading[] = nab.ts.map((ts, i) => ({ sensor_id: sensorId, ts, temperature: nab.value[i], pressure: null, vibration: null, status: 'OK' }));
+  log(`evaluating ${csvPath}: ${nab.ts.length} rows, ${windows.length} window${windows.length === 1 ? '' : 's'}, first ${probation} rows (probationary) as history`);
+  const judged = await judgeThroughPipeline([{ sensorId, readings, historyRows: probation }], {
+    batchSize: positiveInt(values.batch, '--batch'),
+    refreshEveryMs: DAY,
+    log,
+  });
+  const rows = judged.get(sensorId) as JudgedRow[];
+  // Detections are the alerts the product raised; probationary rows were history, never alerting.
+  const detections = [...new Array<boolean>(probation).fill(false), ...rows.map((r) => r.alertOpened)];
+  const r = nabScore(nab.ts, detections, windows);
+  const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
+  const lines = [
+    `NAB ${csvPath}: ${r.rows} rows (${r.probationaryRows} probationary), standard profile`,
+    ...r.windows.map(
+      (w) => `  window ${iso(w.start)} – ${iso(w.end)}: ${w.detectedAt === null ? 'missed' : `caught at ${iso(w.detectedAt)}, ${((w.leadMs as number) / 3_600_000).toFixed(1)} h before its end`} (score ${w.score.toFixed(3)})`,
+    ),
+    `  windows caught ${r.windowsCaught}/${r.windows.length} · false alerts ${r.falsePositives} (${fixed(r.falseAlertsPerDay, 2)} per day) · raw ${r.raw.toFixed(3)} · NAB score ${fixed(r.normalized, 1)}`,
+  ];
+  (values.json ? log : (l: string) => process.stdout.write(`${l}\n`))(lines.join('\n'));
+  if (values.json) {
+    process.stdout.write(
+      `${JSON.stringify({
+        benchmark: 'nab',
+        file: csvPath,
+        rows: r.rows,
+        probationary_rows: r.probationaryRows,
+        windows: r.windows.length,
+        windows_caught: r.windowsCaught,
+        lead_hours: r.windows.map((w) => (w.leadMs === null ? null : round(w.leadMs / 3_600_000, 2))),
+        false_alerts: r.falsePositives,
+        false_alerts_per_day: round(r.falseAlertsPerDay),
+        raw_score: round(r.raw),
+        nab_score: round(r.normalized, 2),
+      })}\n`,
+    );
+  }
+  return 0;
+}
+
+export default {
+  summary: 'detection quality on labelled benchmarks: eval skab <dir> [--json] [--per-file] [--map …] | eval nab <csv> <windows.json> [--json]',
+  async run(args) {
+    const [benchmark, ...rest] = args;
+    if (benchmark === 'skab') return evalSkab(rest);
+    if (benchmark === 'nab') return evalNab(rest);
+    throw new UsageError(`eval needs a benchmark: "skab" or "nab", got ${benchmark === undefined ? 'nothing' : `"${benchmark}"`}`);
+  },
+} satisfies Command;
