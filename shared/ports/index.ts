@@ -90,6 +90,20 @@ export interface DeadLetterStore {
   putMany(deadLetters: readonly DeadLetter[]): Promise<void>;
 }
 
+/** A value in a SQL result row: numbers for numeric columns, strings for text and times. */
+export type SqlValue = string | number | boolean | null;
+export type SqlRow = Readonly<Record<string, SqlValue>>;
+
+/**
+ * Runs SQL over the lake: Athena on AWS, DuckDB over the lake directory on one machine. One
+ * generator writes the text for both (`dialect` says which); numeric columns come back as
+ * numbers (BIGINT as a JS number: counts and epoch milliseconds stay below 2^53).
+ */
+export interface SqlEngine {
+  readonly dialect: 'duckdb' | 'athena';
+  query(sql: string): Promise<SqlRow[]>;
+}
+
 /** Reads alerts for the API (the executor only writes them, through AlertStore). */
 export interface AlertReader {
   /** Open alerts, newest first, at most `limit`. */

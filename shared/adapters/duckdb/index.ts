@@ -1,0 +1,1 @@
+export { DuckDbSqlEngine, DuckDbQueryError } from './duckdb-sql-engine.js';

@@ -1,0 +1,35 @@
+export { refreshReflections, partialDayKey, PARTIALS_PREFIX, mapLimit } from './refresh.js';
+export type { RefreshPorts, RefreshOptions, RefreshResult } from './refresh.js';
+export { reflectionFromPartials } from './combine.js';
+export type { ReflectionWindows } from './combine.js';
+export {
+  emptyHourPartial,
+  emptyPressureBins,
+  mergeHourPartialInto,
+  addToBins,
+  sketchFromBins,
+  encodeDayPartials,
+  decodeDayPartials,
+  SKETCH_MAPPING,
+  PARTIAL_COLUMNS,
+} from './partials.js';
+export type { HourPartial, PressureBins, DayPartials, SketchMapping } from './partials.js';
+export { hourPartialsSql, pressureBinsSql, deviceFailuresSql, sqlString } from './sql.js';
+export type { LakeSqlSource, LakeScan } from './sql.js';
+export {
+  visibleLakeKeys,
+  visibleHourFiles,
+  resolveVisible,
+  groupByHour,
+  newestManifestKey,
+  readManifest,
+  compactedKey,
+  manifestKey,
+  isCompactedKey,
+  isManifestKey,
+  fingerprintOf,
+} from './visibility.js';
+export type { CompactionManifest, HourDirectory } from './visibility.js';
+export { PartialFileError, HistoryFileError, BackfillOptionsError, CompactionManifestError } from './errors.js';
+export { compactHour, compactClosedHours } from './compaction.js';
+export type { CompactionResult, CompactClosedHoursOptions } from './compaction.js';

@@ -1,0 +1,294 @@
+import { randomUUID } from 'node:crypto';
+import { LAKE_PREFIX } from '../lake/index.js';
+import type { ObjectStore, ReflectionStore, SqlEngine, SqlRow } from '../ports/index.js';
+import { REFLECTION_WINDOWS, type ReflectionPointer, type SensorReflection } from '../reflections/index.js';
+import { reflectionFromPartials, type ReflectionWindows } from './combine.js';
+import { addToBins, decodeDayPartials, emptyHourPartial, encodeDayPartials, type DayPartials, type HourPartial } from './partials.js';
+import { assertDialect, deviceFailuresSql, hourPartialsSql, pressureBinsSql, type LakeScan, type LakeSqlSource } from './sql.js';
+import { fingerprintOf, groupByHour, visibleHourFiles, type HourDirectory } from './visibility.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** Where partial aggregates live in the lake: one file per UTC day. */
+export const PARTIALS_PREFIX = 'partials';
+
+/** `partials/dt=YYYY-MM-DD/partials.parquet` of the day holding `ts`. */
+export function partialDayKey(ts: number): string {
+  return `${PARTIALS_PREFIX}/dt=${new Date(ts).toISOString().slice(0, 10)}/partials.parquet`;
+}
+
+/** What a refresh needs from the outside. */
+export interface RefreshPorts {
+  readonly lake: ObjectStore;
+  readonly reflections: ReflectionStore;
+  readonly sql: SqlEngine;
+  /** Where the SQL engine finds the lake's tables (must match the engine's dialect). */
+  readonly lakeSql: LakeSqlSource;
+}
+
+export interface RefreshOptions {
+  /** Wall clock (epoch ms). The windows end at the start of its hour: the current hour is still arriving. */
+  readonly now: number;
+  /** @default REFLECTION_WINDOWS (30, 56, 90 days) */
+  readonly windows?: ReflectionWindows;
+  /**
+   * How long a version's items live (DynamoDB TTL). Must outlast the stale-reflection alarm by far:
+   * if refreshes stop, executors keep judging against the last version.
+   * @default 30 days
+   */
+  readonly versionTtlMs?: number;
+  /** Write a new version even when no lake partition changed within the same hour. @default false */
+  readonly force?: boolean;
+  /** Progress and decisions, for logs. */
+  readonly log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface RefreshResult {
+  /** The version in force after this refresh. */
+  readonly version: string | null;
+  readonly previousVersion: string | null;
+  /** False when nothing changed since the version in force (same hour, same lake): no new version. */
+  readonly wroteVersion: boolean;
+  readonly windowEnd: number;
+  readonly refreshedAt: number;
+  readonly sensors: number;
+  /** Hour partitions recomputed from the lake (changed since the last refresh). */
+  readonly hoursScanned: number;
+  /** Hour partitions in the windows with data. */
+  readonly hoursInWindow: number;
+  readonly partialFilesWritten: number;
+}
+
+/**
+ * Refreshes the reflections incrementally and writes them as a new version.
+ *
+ * 1. Lists the lake's hour partitions in the longest window and fingerprints each hour's files.
+ * 2. Reads the per-day partial files; an hour whose stored fingerprint differs (new data, late
+ *    data into an old hour, compaction) is recomputed by SQL over just that hour's visible files.
+ * 3. Rewrites the partial files of days with recomputed hours (one atomic put per day).
+ * 4. Merges the partials over the 30-day, 8-week and 90-day windows into one reflection per
+ *    sensor, writes them all under a new version, then flips the pointer from the version it
+ *    started from. Until the flip, readers keep the previous version: a refresh that dies at any
+ *    point leaves the previous version in force, and the next refresh picks up where it stopped
+ *    (partials are keyed by fingerprint, so redoing them is harmless).
+ *
+ * @throws ReflectionPointerConflictError when another refresh flipped the pointer first.
+ * @example
+ *   await refreshReflections({ lake, reflections, sql: duckdb, lakeSql: { kind: 'duckdb', root } }, { now: Date.now() });
+ */
+export async function refreshReflections(ports: RefreshPorts, options: RefreshOptions): Promise<RefreshResult> {
+  assertDialect(ports.sql, ports.lakeSql);
+  const windows = options.windows ?? REFLECTION_WINDOWS;
+  const log = options.log ?? (() => {});
+  const windowEnd = Math.floor(options.now / HOUR_MS) * HOUR_MS;
+  const windowStart = windowEnd - Math.max(windows.hourOfDayDays, windows.hourOfWeekDays, windows.profileDays) * DAY_MS;
+  const pointer = await ports.reflections.currentPointer();
+
+  const { days, scanned, hoursInWindow, written } = await updatePartials(ports, windowStart, windowEnd, log);
+  if (!options.force && scanned === 0 && pointer !== null && pointer.windowEnd === windowEnd) {
+    log('lake unchanged since the version in force', { version: pointer.version });
+    return {
+      version: pointer.version, previousVersion: pointer.version, wroteVersion: false, windowEnd, refreshedAt: pointer.refreshedAt,
+      sensors: 0, hoursScanned: 0, hoursInWindow, partialFilesWritten: written,
+    };
+  }
+
+  const bySensor = new Map<string, HourPartial[]>();
+  for (const day of days) {
+    for (const p of day.partials) {
+      if (p.hourStart < windowStart || p.hourStart >= windowEnd) continue;
+      let list = bySensor.get(p.sensorId);
+      if (!list) bySensor.set(p.sensorId, (list = []));
+      list.push(p);
+    }
+  }
+  const version = `${new Date(windowEnd).toISOString().slice(0, 13).replace(/[-T]/g, '')}-${randomUUID().slice(0, 8)}`;
+  const reflections: SensorReflection[] = [];
+  for (const [sensorId, partials] of bySensor) reflections.push(reflectionFromPartials(sensorId, version, partials, windowEnd, windows));
+  await ports.reflections.putReflections(reflections, options.now + (options.versionTtlMs ?? 30 * DAY_MS));
+  const refreshedAt = options.now;
+  const next: ReflectionPointer = { version, refreshedAt, windowEnd };
+  await ports.reflections.flipPointer(next, pointer?.version ?? null);
+  log('reflections refreshed', { version, previousVersion: pointer?.version ?? null, sensors: reflections.length, hoursScanned: scanned });
+  return {
+    version, previousVersion: pointer?.version ?? null, wroteVersion: true, windowEnd, refreshedAt,
+    sensors: reflections.length, hoursScanned: scanned, hoursInWindow, partialFilesWritten: written,
+  };
+}
+
+/** Brings the per-day partial files up to date with the lake; returns every day's partials in the window. */
+async function updatePartials(
+  ports: RefreshPorts,
+  windowStart: number,
+  windowEnd: number,
+  log: (message: string, fields?: Record<string, unknown>) => void,
+): Promise<{ days: DayPartials[]; scanned: number; hoursInWindow: number; written: number }> {
+  // A compaction may delete files between listing and reading; listing again sees its result.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await updatePartialsOnce(ports, windowStart, windowEnd, log);
+    } catch (e) {
+      if (attempt >= 3 || !isMissingFileError(e)) throw e;
+      log('a lake file vanished while reading (compaction); listing again', { error: (e as Error).message });
+    }
+  }
+}
+
+function isMissingFileError(e: unknown): boolean {
+  return /no such file|not found|does not exist|ENOENT|NoSuchKey/i.test((e as Error)?.message ?? '');
+}
+
+async function updatePartialsOnce(
+  ports: RefreshPorts,
+  windowStart: number,
+  windowEnd: number,
+  log: (message: string, fields?: Record<string, unknown>) => void,
+): Promise<{ days: DayPartials[]; scanned: number; hoursInWindow: number; written: number }> {
+  const listed = groupByHour([...(await ports.lake.list(`${LAKE_PREFIX.readings}/`)), ...(await ports.lake.list(`${LAKE_PREFIX.deviceStatus}/`))]);
+  const byHour = new Map<number, HourDirectory[]>();
+  for (const h of listed.values()) {
+    if (h.hourStart < windowStart || h.hourStart >= windowEnd) continue;
+    let list = byHour.get(h.hourStart);
+    if (!list) byHour.set(h.hourStart, (list = []));
+    list.push(h);
+  }
+  const current = new Map<number, string>();
+  for (const [hour, dirs] of byHour) current.set(hour, fingerprintOf(dirs.flatMap((d) => d.keys)));
+
+  // Every day file in the window (and the edge day before it, whose later hours are in the window).
+  const dayStarts: number[] = [];
+  for (let d = Math.floor(windowStart / DAY_MS) * DAY_MS; d < windowEnd; d += DAY_MS) dayStarts.push(d);
+  const stored = await mapLimit(dayStarts, 16, async (d) => {
+    const key = partialDayKey(d);
+    const bytes = await ports.lake.get(key);
+    return bytes === null ? { partials: [], fingerprints: new Map<number, string>() } : decodeDayPartials(key, bytes);
+  });
+
+  const changed: number[] = [];
+  const storedFp = new Map<number, string>();
+  for (const day of stored) for (const [h, fp] of day.fingerprints) storedFp.set(h, fp);
+  for (const hour of new Set([...current.keys(), ...storedFp.keys()])) {
+    if (hour < windowStart || hour >= windowEnd) continue;
+    if (current.get(hour) !== storedFp.get(hour)) changed.push(hour);
+  }
+  if (changed.length === 0) return { days: stored, scanned: 0, hoursInWindow: current.size, written: 0 };
+  log('recomputing changed hours', { hours: changed.length });
+
+  const fresh = await computeHours(ports, changed.flatMap((h) => byHour.get(h) ?? []));
+  const changedSet = new Set(changed);
+  const days: DayPartials[] = [];
+  let written = 0;
+  await mapLimit(dayStarts, 16, async (d, i) => {
+    const old = stored[i];
+    const touched = changed.some((h) => h >= d && h < d + DAY_MS);
+    if (!touched) {
+      days[i] = old;
+      return;
+    }
+    const partials = old.partials.filter((p) => !changedSet.has(p.hourStart));
+    const fingerprints = new Map([...old.fingerprints].filter(([h]) => !changedSet.has(h)));
+    for (const h of changed) {
+      if (h < d || h >= d + DAY_MS) continue;
+      const fp = current.get(h);
+      if (fp !== undefined) fingerprints.set(h, fp);
+      partials.push(...(fresh.get(h) ?? []));
+    }
+    days[i] = { partials, fingerprints };
+    const key = partialDayKey(d);
+    if (fingerprints.size === 0 && partials.length === 0) await ports.lake.delete([key]);
+    else await ports.lake.put(key, encodeDayPartials(days[i]));
+    written++;
+  });
+  await dropExpiredPartials(ports.lake, windowStart);
+  return { days, scanned: changed.length, hoursInWindow: current.size, written };
+}
+
+/** Partial files of days wholly before the longest window are no longer needed. */
+async function dropExpiredPartials(lake: ObjectStore, windowStart: number): Promise<void> {
+  const firstKept = partialDayKey(Math.floor(windowStart / DAY_MS) * DAY_MS);
+  const expired = (await lake.list(`${PARTIALS_PREFIX}/`)).filter((k) => k < firstKept);
+  if (expired.length > 0) await lake.delete(expired);
+}
+
+/** Runs the partial-aggregate SQL over the given hour directories; partials grouped by hour. */
+async function computeHours(ports: RefreshPorts, dirs: readonly HourDirectory[]): Promise<Map<number, HourPartial[]>> {
+  const resolved = await mapLimit(dirs, 16, async (h) => ({ h, ...(await visibleHourFiles(ports.lake, h)) }));
+  const scanOf = (table: 'readings' | 'deviceStatus'): LakeScan => ({
+    table,
+    hours: resolved.filter((r) => r.h.table === table && r.visible.length > 0).map((r) => ({ dir: r.h.dir, visible: r.visible, hidden: r.hidden })),
+  });
+  const readings = scanOf('readings');
+  const status = scanOf('deviceStatus');
+  const [partialRows, binRows, failureRows] = await Promise.all([
+    readings.hours.length ? ports.sql.query(hourPartialsSql(ports.lakeSql, readings)) : [],
+    readings.hours.length ? ports.sql.query(pressureBinsSql(ports.lakeSql, readings)) : [],
+    status.hours.length ? ports.sql.query(deviceFailuresSql(ports.lakeSql, status)) : [],
+  ]);
+  const partials = new Map<string, HourPartial>();
+  const partialOf = (row: SqlRow) => {
+    const sensorId = String(row.sensor_id);
+    const hourStart = num(row.hour_start_ms) as number;
+    const key = `${sensorId}\u0000${hourStart}`;
+    let p = partials.get(key);
+    if (!p) partials.set(key, (p = emptyHourPartial(sensorId, hourStart)));
+    return p;
+  };
+  for (const row of partialRows) {
+    const p = partialOf(row);
+    p.readings = num(row.readings) ?? 0;
+    p.temperature = moments(row, 't');
+    p.pressure = moments(row, 'p');
+    p.vibration = moments(row, 'v');
+    p.maxPressure = num(row.p_max);
+    const n = num(row.vec_n) ?? 0;
+    const [tt, tp, tv, pp, pv, vv] = ['c_tt', 'c_tp', 'c_tv', 'c_pp', 'c_pv', 'c_vv'].map((c) => num(row[c]) ?? 0);
+    p.vector = n === 0 ? p.vector : { n, mean: [num(row.vec_t) ?? 0, num(row.vec_p) ?? 0, num(row.vec_v) ?? 0], c: [tt, tp, tv, tp, pp, pv, tv, pv, vv] };
+    p.failures += num(row.failures) ?? 0;
+    p.lastFailureTs = maxOrNull(p.lastFailureTs, num(row.last_failure_ms));
+  }
+  for (const row of binRows) addToBins(partialOf(row).pressureBins, num(row.sign) ?? 0, num(row.bin) ?? 0, num(row.n) ?? 0);
+  for (const row of failureRows) {
+    const p = partialOf(row);
+    p.failures += num(row.failures) ?? 0;
+    p.lastFailureTs = maxOrNull(p.lastFailureTs, num(row.last_failure_ms));
+  }
+  const out = new Map<number, HourPartial[]>();
+  for (const p of partials.values()) {
+    let list = out.get(p.hourStart);
+    if (!list) out.set(p.hourStart, (list = []));
+    list.push(p);
+  }
+  return out;
+}
+
+function num(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  const n = typeof v === 'number' ? v : Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+function moments(row: SqlRow, prefix: string) {
+  const n = num(row[`${prefix}_n`]) ?? 0;
+  return n === 0 ? { n: 0, mean: 0, m2: 0 } : { n, mean: num(row[`${prefix}_mean`]) ?? 0, m2: Math.max(0, num(row[`${prefix}_m2`]) ?? 0) };
+}
+
+function maxOrNull(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.max(a, b);
+}
+
+/** Maps with at most `limit` calls in flight; results in input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,139 @@
+import { LAKE_PREFIX, type LakeTable } from '../lake/index.js';
+import type { SqlEngine } from '../ports/index.js';
+import { SKETCH_MAPPING } from './partials.js';
+
+/**
+ * Where the lake's tables are for SQL. DuckDB reads the Parquet files of the lake directory
+ * directly (the listed, visible files); Athena reads the Glue tables `readings` and
+ * `device_status` (partition columns `dt` and `hour`, both strings), excluding by `"$path"` the
+ * files the compaction rule hides.
+ */
+export type LakeSqlSource =
+  | { readonly kind: 'duckdb'; readonly root: string }
+  | { readonly kind: 'athena'; readonly database: string; readonly lakeUri: string };
+
+/** The hour partitions of one table a query reads, with the visibility rule already applied. */
+export interface LakeScan {
+  readonly table: LakeTable;
+  readonly hours: readonly { readonly dir: string; readonly visible: readonly string[]; readonly hidden: readonly string[] }[];
+}
+
+/** SQL text differences between the two engines, in one place. */
+interface Dialect {
+  readonly from: (scan: LakeScan) => string;
+  readonly epochMs: (expr: string) => string;
+}
+
+export const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+function dialectOf(source: LakeSqlSource): Dialect {
+  if (source.kind === 'duckdb') {
+    const root = source.root.replace(/\/+$/, '');
+    return {
+      from: (scan) => {
+        const files = scan.hours.flatMap((h) => h.visible.map((k) => sqlString(`${root}/${k}`)));
+        return `read_parquet([${files.join(', ')}], hive_partitioning = true, union_by_name = true)`;
+      },
+      epochMs: (expr) => `epoch_ms(${expr})`,
+    };
+  }
+  const uri = source.lakeUri.endsWith('/') ? source.lakeUri : `${source.lakeUri}/`;
+  return {
+    from: (scan) => {
+      const parts = scan.hours.map((h) => {
+        const m = /dt=([0-9-]+)\/hour=(\d{2})$/.exec(h.dir) as RegExpExecArray;
+        return `(dt = ${sqlString(m[1])} AND hour = ${sqlString(m[2])})`;
+      });
+      const hidden = scan.hours.flatMap((h) => h.hidden.map((k) => sqlString(uri + k)));
+      const table = `"${source.database.replace(/"/g, '""')}"."${LAKE_PREFIX[scan.table]}"`;
+      return `${table} WHERE (${parts.join(' OR ')})${hidden.length ? ` AND "$path" NOT IN (${hidden.join(', ')})` : ''}`;
+    },
+    epochMs: (expr) => `CAST(to_unixtime(${expr}) * 1000 AS BIGINT)`,
+  };
+}
+
+/**
+ * Rows of the scanned hours, each stream position once: compaction and a re-imported backfill
+ * may briefly hold a row twice, and (topic, partition, offset) identifies it.
+ */
+function deduplicated(d: Dialect, scan: LakeScan, columns: string): string {
+  return `SELECT ${columns}, row_number() OVER (PARTITION BY kafka_topic, kafka_partition, kafka_offset ORDER BY ts) AS copy_no FROM ${d.from(scan)}`;
+}
+
+function readingsCte(d: Dialect, scan: LakeScan): string {
+  return `WITH src AS (
+  ${deduplicated(d, scan, 'sensor_id, ts, temperature, pressure, vibration, status')}
+), r AS (
+  SELECT sensor_id, ${d.epochMs("date_trunc('hour', ts)")} AS hour_start_ms, ${d.epochMs('ts')} AS ts_ms,
+    temperature AS t, pressure AS p, vibration AS v, status,
+    CASE WHEN temperature IS NOT NULL AND pressure IS NOT NULL AND vibration IS NOT NULL THEN 1 ELSE 0 END AS complete
+  FROM src WHERE copy_no = 1
+)`;
+}
+
+const moments = (x: string, name: string, n = `count(${x})`) =>
+  `${n} AS ${name}_n, avg(${x}) AS ${name}_mean, coalesce(var_samp(${x}) * (${n} - 1), 0) AS ${name}_m2`;
+
+/**
+ * Per sensor and hour: count, mean and M2 (sample variance × (n − 1)) per metric, max pressure,
+ * mean vector and co-moments of complete (temperature, pressure, vibration) vectors, and FAILED
+ * readings. Columns match PARTIAL_COLUMNS.
+ */
+export function hourPartialsSql(source: LakeSqlSource, scan: LakeScan): string {
+  const d = dialectOf(source);
+  const c = (x: string) => `CASE WHEN complete = 1 THEN ${x} END`;
+  const co = (a: string, b: string) => `coalesce(covar_samp(${c(a)}, ${c(b)}) * (sum(complete) - 1), 0)`;
+  return `${readingsCte(d, scan)}
+SELECT sensor_id, hour_start_ms, count(*) AS readings,
+  ${moments('t', 't')},
+  ${moments('p', 'p')},
+  ${moments('v', 'v')},
+  max(p) AS p_max,
+  sum(complete) AS vec_n, avg(${c('t')}) AS vec_t, avg(${c('p')}) AS vec_p, avg(${c('v')}) AS vec_v,
+  coalesce(var_samp(${c('t')}) * (sum(complete) - 1), 0) AS c_tt, ${co('t', 'p')} AS c_tp, ${co('t', 'v')} AS c_tv,
+  coalesce(var_samp(${c('p')}) * (sum(complete) - 1), 0) AS c_pp, ${co('p', 'v')} AS c_pv,
+  coalesce(var_samp(${c('v')}) * (sum(complete) - 1), 0) AS c_vv,
+  sum(CASE WHEN status = 'FAILED' THEN 1 ELSE 0 END) AS failures,
+  max(CASE WHEN status = 'FAILED' THEN ts_ms END) AS last_failure_ms
+FROM r
+GROUP BY sensor_id, hour_start_ms`;
+}
+
+/**
+ * Per sensor and hour, the pressure histogram over the quantile sketch's bins: sign (−1, 0, 1),
+ * bin key = ⌈log2|p| · multiplier⌉ + offset, with the sketch's own constants, and count.
+ */
+export function pressureBinsSql(source: LakeSqlSource, scan: LakeScan): string {
+  const d = dialectOf(source);
+  const min = String(SKETCH_MAPPING.minPossible);
+  return `${readingsCte(d, scan)}, b AS (
+  SELECT sensor_id, hour_start_ms,
+    CASE WHEN p > ${min} THEN 1 WHEN p < -${min} THEN -1 ELSE 0 END AS sign,
+    CASE WHEN abs(p) > ${min} THEN ceil(log2(abs(p)) * ${String(SKETCH_MAPPING.multiplier)}) + ${SKETCH_MAPPING.offset} ELSE 0 END AS bin
+  FROM r WHERE p IS NOT NULL
+)
+SELECT sensor_id, hour_start_ms, sign, bin, count(*) AS n
+FROM b
+GROUP BY sensor_id, hour_start_ms, sign, bin`;
+}
+
+/** Per sensor and hour, FAILED events of the device_status table. */
+export function deviceFailuresSql(source: LakeSqlSource, scan: LakeScan): string {
+  const d = dialectOf(source);
+  return `WITH src AS (
+  ${deduplicated(d, scan, 'sensor_id, ts, status')}
+), f AS (
+  SELECT sensor_id, ${d.epochMs("date_trunc('hour', ts)")} AS hour_start_ms, ${d.epochMs('ts')} AS ts_ms
+  FROM src WHERE copy_no = 1 AND status = 'FAILED'
+)
+SELECT sensor_id, hour_start_ms, count(*) AS failures, max(ts_ms) AS last_failure_ms
+FROM f
+GROUP BY sensor_id, hour_start_ms`;
+}
+
+/** Checks that an engine and a source speak the same dialect (a wiring mistake otherwise). */
+export function assertDialect(engine: SqlEngine, source: LakeSqlSource): void {
+  if (engine.dialect !== source.kind) {
+    throw new Error(`SQL engine speaks ${engine.dialect} but the lake source is for ${source.kind}`);
+  }
+}
