@@ -13,7 +13,7 @@ export class PartialFileError extends TidelineError {
 
 /**
  * A history file (CSV or Parquet) cannot be imported. Names the file, the 1-based line (the
- * header is line 1; for Parquet, the row number + 1) and the column, so the user can fix it.
+ * header is line 1) or, for Parquet, the 1-based row, and the column, so the user can fix it.
  */
 export class HistoryFileError extends TidelineError {
   constructor(
@@ -21,9 +21,10 @@ export class HistoryFileError extends TidelineError {
     readonly line: number | null,
     readonly column: string | null,
     readonly reason: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; unit?: 'line' | 'row' },
   ) {
-    const where = [file, line === null ? null : `line ${line}`, column === null ? null : `column "${column}"`].filter(Boolean).join(', ');
+    const unit = options?.unit ?? 'line';
+    const where = [file, line === null ? null : `${unit} ${line}`, column === null ? null : `column "${column}"`].filter(Boolean).join(', ');
     super(`${where}: ${reason}`, options);
   }
 }
