@@ -25,6 +25,7 @@ import type {
   StoredSensorWindow,
   WindowVersion,
 } from '../ports/index.js';
+import { settleAll } from '../async.js';
 import { decodeRecords, judgeReadings } from './judge-batch.js';
 import type { ReflectionCache } from './reflection-cache.js';
 
@@ -74,7 +75,7 @@ const emptyResult = (version: string | null): IngestResult => ({
 export async function ingestBatch(event: MskEvent, ports: IngestPorts, config: IngestConfig): Promise<IngestResult> {
   const pointer = await ports.reflections.currentPointer();
   const total = emptyResult(pointer?.version ?? null);
-  const results = await Promise.all(partitionBatches(event).map((b) => ingestPartition(b, pointer?.version ?? null, ports, config)));
+  const results = await settleAll(partitionBatches(event).map((b) => ingestPartition(b, pointer?.version ?? null, ports, config)));
   for (const r of results) {
     for (const k of ['records', 'processed', 'deadLetters', 'alreadyApplied', 'critical', 'alertsOpened', 'alertsClosed', 'lakeFiles'] as const) total[k] += r[k];
     if (r.newestEventTs !== null) total.newestEventTs = Math.max(total.newestEventTs ?? r.newestEventTs, r.newestEventTs);
@@ -162,13 +163,13 @@ async function ingestPartition(batch: PartitionBatch, currentVersion: string | n
 
   if (lakeFiles.length > 0) {
     await ports.state.putPartitionMark({ ...mark, pending: { files: lakeFiles.map((f) => f.key), through: lastOffset, reflectionVersion: version } });
-    await Promise.all(lakeFiles.map((f) => ports.lake.put(f.key, f.body)));
+    await settleAll(lakeFiles.map((f) => ports.lake.put(f.key, f.body)));
   }
   if (windowsToStore.length > 0) writes.push(ports.state.putSensorWindows(windowsToStore));
   if (summaries.length > 0) writes.push(ports.minuteSummaries.putMany(summaries));
   if (alertChanges.length > 0) writes.push(ports.alerts.apply(alertChanges));
   if (decoded.deadLetters.length > 0) writes.push(ports.deadLetters.putMany(decoded.deadLetters));
-  await Promise.all(writes);
+  await settleAll(writes);
   await ports.state.putPartitionMark({ topic, partition, hwm: lastOffset, pending: null });
   return result;
 }

@@ -7,8 +7,9 @@ export class DynamoAlertStore implements AlertStore, AlertReader {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
-    /** How long a closed alert is kept. */
+    /** How long a closed alert is kept after it was closed (processing time). */
     private readonly retentionMs: number,
+    private readonly clock: () => number = Date.now,
   ) {}
 
   async apply(changes: readonly AlertChange[]): Promise<void> {
@@ -23,7 +24,7 @@ export class DynamoAlertStore implements AlertStore, AlertReader {
             Key: { sensor_id: c.sensorId, alert_id: c.alertId },
             UpdateExpression: 'SET #s = :closed, closed_at = :at, expires_at = :exp',
             ExpressionAttributeNames: { '#s': 'status' },
-            ExpressionAttributeValues: { ':closed': 'CLOSED', ':at': c.closedAt, ':exp': Math.floor((c.closedAt + this.retentionMs) / 1000) },
+            ExpressionAttributeValues: { ':closed': 'CLOSED', ':at': c.closedAt, ':exp': Math.floor((this.clock() + this.retentionMs) / 1000) },
           }),
         );
       }

@@ -5,6 +5,7 @@ import {
   type BatchWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { settleAll } from '../../async.js';
 
 /** The document client every DynamoDB adapter shares (plain JS values in and out). */
 export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
@@ -26,7 +27,7 @@ async function inParallel<T>(items: readonly T[], size: number, fn: (chunk: T[])
   const worker = async () => {
     while (next < chunks.length) await fn(chunks[next++]);
   };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, chunks.length) }, worker));
+  await settleAll(Array.from({ length: Math.min(PARALLEL, chunks.length) }, worker));
 }
 
 /** BatchGetItem over any number of keys, retrying unprocessed keys with backoff. */

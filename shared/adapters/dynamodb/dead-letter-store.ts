@@ -3,12 +3,13 @@ import type { DeadLetter } from '../../readings/index.js';
 import type { DeadLetterStore } from '../../ports/index.js';
 import { batchPut } from './batch.js';
 
-/** Dead letters in DynamoDB, keyed by topic/partition and offset; kept `retentionMs` after the record's timestamp. */
+/** Dead letters in DynamoDB, keyed by topic/partition and offset; kept `retentionMs` after they were written. */
 export class DynamoDeadLetterStore implements DeadLetterStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly retentionMs: number,
+    private readonly clock: () => number = Date.now,
   ) {}
 
   async putMany(deadLetters: readonly DeadLetter[]): Promise<void> {
@@ -18,7 +19,7 @@ export class DynamoDeadLetterStore implements DeadLetterStore {
       deadLetters.map((d) => ({
         ...d,
         source: `${d.topic}#${d.partition}`,
-        expires_at: Math.floor((d.timestamp + this.retentionMs) / 1000),
+        expires_at: Math.floor((this.clock() + this.retentionMs) / 1000),
       })),
     );
   }

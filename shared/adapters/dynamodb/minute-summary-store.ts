@@ -8,12 +8,13 @@ export function minuteClassKey(minute: number, classification: string): string {
   return `${new Date(minute).toISOString()}#${classification}`;
 }
 
-/** Minute summaries in DynamoDB; they expire `retentionMs` after their minute. */
+/** Minute summaries in DynamoDB; each expires `retentionMs` after it was last written (TTL on processing time, so replayed old data is kept too). */
 export class DynamoMinuteSummaryStore implements MinuteSummaryStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly retentionMs: number,
+    private readonly clock: () => number = Date.now,
   ) {}
 
   async getMany(keys: readonly MinuteSummaryKey[]): Promise<MinuteSummary[]> {
@@ -32,7 +33,7 @@ export class DynamoMinuteSummaryStore implements MinuteSummaryStore {
       summaries.map((s) => ({
         ...s,
         minute_class: minuteClassKey(s.minute, s.anomaly_classification),
-        expires_at: Math.floor((s.minute + this.retentionMs) / 1000),
+        expires_at: Math.floor((this.clock() + this.retentionMs) / 1000),
       })),
     );
   }
