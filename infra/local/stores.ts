@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import {
   createTables,
@@ -10,12 +11,17 @@ import {
 } from '../../shared/adapters/index.js';
 import { loadTidelineConfig, type TidelineConfig } from '../../shared/config/index.js';
 import type { IngestPorts } from '../../shared/ingest/index.js';
+import { TidelineError } from '../../shared/errors.js';
+
+/** A local port is taken or out of range; the message names the setting that moves it. */
+export class PortInUseError extends TidelineError {}
 
 export interface LocalStores {
   readonly dataDir: string;
   readonly config: TidelineConfig;
   readonly dynamodb: DynamoDbLocal;
   readonly ports: IngestPorts;
+  readonly dynamo: ReturnType<typeof dynamoClientFrom>;
   stop(): Promise<void>;
 }
 
@@ -24,19 +30,78 @@ export function dataDirFrom(env: NodeJS.ProcessEnv): string {
   return resolve(env.TIDELINE_DATA_DIR || '.tideline');
 }
 
+/** Resolves when `port` on loopback is free; otherwise a PortInUseError naming `setting`. */
+export async function ensurePortFree(port: number, setting: string): Promise<void> {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new PortInUseError(`${setting} must be a port from 0 to 65535, got ${port}`);
+  if (port === 0) return;
+  await new Promise<void>((ok, fail) => {
+    const srv = createServer();
+    srv.once('error', (e: NodeJS.ErrnoException) =>
+      fail(
+        e.code === 'EADDRINUSE'
+          ? new PortInUseError(`port ${port} on 127.0.0.1 is taken (another Tideline, or another program): stop it, or set ${setting} to a free port`)
+          : e,
+      ),
+    );
+    srv.listen(port, '127.0.0.1', () => srv.close(() => ok()));
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A runtime killed with -9 leaves its DynamoDB Local running on the same files: stop it before
+ * starting a new one (only if the recorded process is still that emulator).
+ */
+async function stopOrphanedEmulator(pidFile: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(await readFile(pidFile, 'utf8'));
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return;
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!cmdline.includes('DynamoDBLocal.jar')) return;
+  process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
 /**
  * Starts the stand-ins the handlers need on one machine: DynamoDB Local keeping its data under
  * the data directory (a restart loses nothing), the tables from the shared specs, and the lake
- * as a directory.
+ * as a directory. TIDELINE_DYNAMODB_PORT fixes DynamoDB Local's port (default: a free one).
  */
 export async function startLocalStores(env: NodeJS.ProcessEnv = process.env): Promise<LocalStores> {
   const dataDir = dataDirFrom(env);
   const dbPath = join(dataDir, 'dynamodb');
   await mkdir(dbPath, { recursive: true });
-  const dynamodb = await startDynamoDbLocal({ dbPath, port: env.TIDELINE_DYNAMODB_PORT ? Number(env.TIDELINE_DYNAMODB_PORT) : undefined });
-  const config = loadTidelineConfig({ ...env, DYNAMODB_ENDPOINT: dynamodb.endpoint, LAKE_DIR: join(dataDir, 'lake') });
-  const client = dynamoClientFrom(config);
-  await createTables(client, config.tables);
-  const ports = ingestPortsFrom(config, client, new DirectoryObjectStore(config.lakeDir));
-  return { dataDir, config, dynamodb, ports, stop: () => dynamodb.stop() };
+  const pidFile = join(dataDir, 'dynamodb.pid');
+  await stopOrphanedEmulator(pidFile);
+  const port = env.TIDELINE_DYNAMODB_PORT ? Number(env.TIDELINE_DYNAMODB_PORT) : undefined;
+  if (port !== undefined) await ensurePortFree(port, 'TIDELINE_DYNAMODB_PORT');
+  const dynamodb = await startDynamoDbLocal({ dbPath, port });
+  if (dynamodb.pid) await writeFile(pidFile, String(dynamodb.pid));
+  try {
+    const config = loadTidelineConfig({ ...env, DYNAMODB_ENDPOINT: dynamodb.endpoint, LAKE_DIR: join(dataDir, 'lake') });
+    const dynamo = dynamoClientFrom(config);
+    await createTables(dynamo, config.tables);
+    const ports = ingestPortsFrom(config, dynamo, new DirectoryObjectStore(config.lakeDir));
+    const stop = async () => {
+      dynamo.destroy();
+      await dynamodb.stop();
+      await rm(pidFile, { force: true });
+    };
+    return { dataDir, config, dynamodb, ports, dynamo, stop };
+  } catch (e) {
+    await dynamodb.stop();
+    throw e;
+  }
 }

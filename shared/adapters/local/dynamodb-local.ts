@@ -10,6 +10,8 @@ export class DynamoDbLocalError extends TidelineError {}
 export interface DynamoDbLocal {
   readonly endpoint: string;
   readonly port: number;
+  /** The Java process's id, so a runtime killed with -9 can stop an orphaned emulator on its next start. */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ export async function startDynamoDbLocal(options: { port?: number; dbPath?: stri
   return {
     endpoint,
     port,
+    pid: child.pid,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
