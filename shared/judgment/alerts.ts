@@ -32,6 +32,9 @@ export interface Alert {
   readonly anomaly_score: number | null;
   readonly predictive_failure_risk: number;
   readonly days_since_failure: number | null;
+  /** The channel score and its measurement (sensors with extra channels); absent otherwise. */
+  readonly channel_score?: number | null;
+  readonly channel_score_channel?: string | null;
   /** The sensor's recent window at the time, oldest first. */
   readonly recent: { readonly ts: readonly number[]; readonly temperature: readonly (number | null)[] };
 }
@@ -41,7 +44,13 @@ export type AlertChange =
   | { readonly type: 'closed'; readonly sensorId: string; readonly alertId: string; readonly closedAt: number };
 
 const TRIGGERS: Record<AlertKind, (row: EnrichedReading, config: JudgmentConfig) => boolean> = {
-  ANOMALY: (row) => row.anomaly_classification === ANOMALY_CLASSIFICATION.CRITICAL_ANOMALY,
+  // Critical against the hour of day; for a sensor judged on a channel profile (it reports extra
+  // channels), its drift-tolerant channel score beyond the same critical z instead, since that
+  // score already covers temperature alongside every other measurement.
+  ANOMALY: (row, config) =>
+    row.channel_score != null
+      ? row.channel_score > config.criticalZ
+      : row.anomaly_classification === ANOMALY_CLASSIFICATION.CRITICAL_ANOMALY,
   FAILURE_RISK: (row, config) => row.predictive_failure_risk >= config.failureRiskAlertAt,
 };
 const KINDS = Object.keys(TRIGGERS) as AlertKind[];
@@ -143,5 +152,6 @@ function openAlert(kind: AlertKind, row: EnrichedReading, window: SensorWindow, 
     predictive_failure_risk: row.predictive_failure_risk,
     days_since_failure: row.days_since_failure,
     recent: { ts: window.ts.slice(), temperature: window.temperature.slice() },
+    ...(row.channel_score != null ? { channel_score: row.channel_score, channel_score_channel: row.channel_score_channel ?? null } : {}),
   };
 }

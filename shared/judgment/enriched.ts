@@ -60,6 +60,17 @@ export interface EnrichedReading {
   alert_open?: boolean;
   /** This reading opened an alert. */
   alert_opened?: boolean;
+  // the multivariate channel score (sensors that report extra channels only)
+  /** The reading's extra channels as JSON text, so the lake keeps every measurement; null without. */
+  channels?: string | null;
+  /**
+   * Largest drift-tolerant z over every measurement (metrics and channels) of the sensor's channel
+   * profile: |mean of the last WINDOW_ROWS values − profile mean| / √(σ² + D²), D being how far the
+   * measurement's linear trend moved it across the profile window. Null without a channel profile.
+   */
+  channel_score?: number | null;
+  /** The measurement that gave channel_score. */
+  channel_score_channel?: string | null;
 }
 
 type ColumnType = 'string' | 'timestamp' | 'double' | 'int' | 'bigint' | 'boolean';
@@ -107,6 +118,9 @@ export const ENRICHED_COLUMNS = [
   ['predictive_failure_risk', 'double'],
   ['alert_open', 'boolean'],
   ['alert_opened', 'boolean'],
+  ['channels', 'string'],
+  ['channel_score', 'double'],
+  ['channel_score_channel', 'string'],
 ] as const satisfies readonly (readonly [keyof EnrichedReading, ColumnType])[];
 
 export type EnrichedColumn = (typeof ENRICHED_COLUMNS)[number][0];

@@ -7,7 +7,7 @@ export {
 export type { AnomalyClassification, JudgmentConfig } from './classification.js';
 export { ENRICHED_COLUMNS } from './enriched.js';
 export type { EnrichedReading, EnrichedColumn } from './enriched.js';
-export { WINDOW_ROWS, emptyWindow, cloneWindow, pushToWindow } from './window.js';
+export { WINDOW_ROWS, emptyWindow, cloneWindow, pushToWindow, pushChannelsToWindow } from './window.js';
 export type { SensorWindow, AlertHysteresis } from './window.js';
 export { SensorContext, judgeReading, compositeAnomalyScore, predictiveFailureRisk } from './judge.js';
 export { ALERT_KIND, ALERT_STATUS, alertId, updateAlerts, alertTriggered, alertStateAfter, stepAlertHysteresis } from './alerts.js';

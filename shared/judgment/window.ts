@@ -21,6 +21,11 @@ export interface SensorWindow {
   temperature: (number | null)[];
   vibration: (number | null)[];
   alerts: Record<string, AlertHysteresis>;
+  /**
+   * Only for sensors that report extra channels: the last WINDOW_ROWS values of every measurement
+   * (metrics and channels) by name, oldest first, null where a reading lacked it.
+   */
+  channels?: Record<string, (number | null)[]>;
 }
 
 export function emptyWindow(): SensorWindow {
@@ -28,7 +33,9 @@ export function emptyWindow(): SensorWindow {
 }
 
 export function cloneWindow(w: SensorWindow): SensorWindow {
-  return { lastTs: w.lastTs, ts: w.ts.slice(), temperature: w.temperature.slice(), vibration: w.vibration.slice(), alerts: { ...w.alerts } };
+  const copy: SensorWindow = { lastTs: w.lastTs, ts: w.ts.slice(), temperature: w.temperature.slice(), vibration: w.vibration.slice(), alerts: { ...w.alerts } };
+  if (w.channels) copy.channels = Object.fromEntries(Object.entries(w.channels).map(([k, v]) => [k, v.slice()]));
+  return copy;
 }
 
 /** Appends a reading, dropping the oldest beyond WINDOW_ROWS. */
@@ -42,4 +49,19 @@ export function pushToWindow(w: SensorWindow, ts: number, temperature: number | 
     w.vibration.shift();
   }
   w.lastTs = w.lastTs === null ? ts : Math.max(w.lastTs, ts);
+}
+
+/**
+ * Appends one reading's measurements to the channel window: every name already kept or given
+ * gets the given value or null, and keeps at most WINDOW_ROWS values.
+ */
+export function pushChannelsToWindow(w: SensorWindow, values: Readonly<Record<string, number | null>>): void {
+  const channels = (w.channels ??= {});
+  const depth = Object.values(channels)[0]?.length ?? 0;
+  for (const name in values) if (!channels[name]) channels[name] = new Array(depth).fill(null);
+  for (const name in channels) {
+    const list = channels[name];
+    list.push(values[name] ?? null);
+    if (list.length > WINDOW_ROWS) list.shift();
+  }
 }

@@ -1,7 +1,7 @@
 export { RecordValidationError, EventShapeError } from './errors.js';
 export { isMskEvent, partitionBatches, toMskEvent } from './msk-event.js';
 export type { MskEvent, MskRecord, RawRecord, PartitionBatch, ProducedRecord } from './msk-event.js';
-export { METRICS } from './reading.js';
+export { METRICS, CHANNEL_NAME, MAX_CHANNELS } from './reading.js';
 export type { Reading, Metric, RecordOrigin, DeadLetter } from './reading.js';
 export { SENSOR_STATUS, SENSOR_STATUS_LIST, isSensorStatus } from './status.js';
 export type { SensorStatus } from './status.js';

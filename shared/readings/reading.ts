@@ -13,11 +13,22 @@ export interface Reading {
   readonly pressure: number | null;
   readonly vibration: number | null;
   readonly status: SensorStatus;
+  /**
+   * Further numeric measurements by name (e.g. current, flow rate), for sensors that report more
+   * than the three metrics. Absent (not empty) when there are none. Judged together with the
+   * metrics by the multivariate channel score.
+   */
+  readonly channels?: Readonly<Record<string, number>>;
 }
 
 /** The three measured metrics, in the order used for vectors and covariance matrices. */
 export const METRICS = ['temperature', 'pressure', 'vibration'] as const;
 export type Metric = (typeof METRICS)[number];
+
+/** Channel names: a letter, then letters, digits or '_'; never a metric's name. */
+export const CHANNEL_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+/** At most this many extra channels per reading, so rows and reflections stay bounded. */
+export const MAX_CHANNELS = 32;
 
 /** Where a record sits in the stream: what makes it addressable and replay-safe. */
 export interface RecordOrigin {

@@ -1,5 +1,5 @@
 import { RecordValidationError } from './errors.js';
-import type { Reading } from './reading.js';
+import { CHANNEL_NAME, MAX_CHANNELS, METRICS, type Reading } from './reading.js';
 import { isSensorStatus, SENSOR_STATUS, SENSOR_STATUS_LIST, type SensorStatus } from './status.js';
 
 /** Sensor ids end up in keys, object names and SQL literals, so they are a safe, bounded alphabet. */
@@ -62,7 +62,29 @@ export function parseReading(body: unknown, recordTimestamp: number): Reading {
     pressure: optionalNumber(b, 'pressure'),
     vibration: optionalNumber(b, 'vibration'),
     status: parseStatus(b.status),
+    ...parseChannels(b.channels),
   };
+}
+
+/** Optional `channels`: an object of name → finite number or null (null: not measured). */
+function parseChannels(v: unknown): { channels?: Record<string, number> } {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw new RecordValidationError(`channels must be an object of name → number, got ${describe(v)}`, 'channels');
+  const entries = Object.entries(v as Record<string, unknown>);
+  if (entries.length > MAX_CHANNELS) throw new RecordValidationError(`channels has ${entries.length} entries; at most ${MAX_CHANNELS} are allowed`, 'channels');
+  const channels: Record<string, number> = {};
+  for (const [name, x] of entries) {
+    if (!CHANNEL_NAME.test(name) || (METRICS as readonly string[]).includes(name)) {
+      throw new RecordValidationError(
+        `channel name ${describe(name)} must be a letter then up to 63 letters, digits or '_', and not one of ${METRICS.join(', ')}`,
+        'channels',
+      );
+    }
+    if (x === null) continue;
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new RecordValidationError(`channels.${name} must be a finite number or null, got ${describe(x)}`, 'channels');
+    channels[name] = x;
+  }
+  return Object.keys(channels).length === 0 ? {} : { channels };
 }
 
 /** Event time as epoch ms: ISO-8601 with a zone, or integer epoch milliseconds. */

@@ -1,4 +1,4 @@
-import type { Reading } from '../readings/index.js';
+import { METRICS, type Reading } from '../readings/index.js';
 import {
   addValue,
   addVector,
@@ -21,6 +21,26 @@ import {
 } from './model.js';
 
 const DAY_MS = 86_400_000;
+
+/** Welford accumulator of (time, value) pairs, mutable for speed; becomes a 2-d CoMoments. */
+interface TrendAccumulator { n: number; mt: number; mx: number; ctt: number; ctx: number; cxx: number }
+
+function addToTrend(trends: Map<string, TrendAccumulator>, name: string, t: number, x: number): void {
+  let a = trends.get(name);
+  if (!a) trends.set(name, (a = { n: 0, mt: 0, mx: 0, ctt: 0, ctx: 0, cxx: 0 }));
+  a.n++;
+  const dt = t - a.mt;
+  const dx = x - a.mx;
+  a.mt += dt / a.n;
+  a.mx += dx / a.n;
+  a.ctt += dt * (t - a.mt);
+  a.ctx += dt * (x - a.mx);
+  a.cxx += dx * (x - a.mx);
+}
+
+function trendCoMoments(a: TrendAccumulator): CoMoments {
+  return { n: a.n, mean: [a.mt, a.mx], c: [a.ctt, a.ctx, a.ctx, a.cxx] };
+}
 
 /**
  * Computes one sensor's reflection straight from its raw readings, as of `asOf` (exclusive):
@@ -47,6 +67,8 @@ export function reflectionFromReadings(
   let t = EMPTY_MOMENTS, p = EMPTY_MOMENTS, v = EMPTY_MOMENTS, day = EMPTY_MOMENTS, night = EMPTY_MOMENTS;
   let vector: CoMoments = emptyCoMoments(3);
   const pressures = newQuantileSketch();
+  const trends = new Map<string, TrendAccumulator>();
+  let anyChannels = false;
   let failures = 0;
   let lastFailure: number | null = null;
   let any = false;
@@ -80,6 +102,9 @@ export function reflectionFromReadings(
       if (r.temperature !== null && r.pressure !== null && r.vibration !== null) {
         vector = addVector(vector, [r.temperature, r.pressure, r.vibration]);
       }
+      if (r.channels) anyChannels = true;
+      for (const metric of METRICS) if (r[metric] !== null) addToTrend(trends, metric, r.ts, r[metric] as number);
+      if (r.channels) for (const name in r.channels) addToTrend(trends, name, r.ts, r.channels[name]);
       if (r.status === 'FAILED') {
         failures++;
         lastFailure = lastFailure === null ? r.ts : Math.max(lastFailure, r.ts);
@@ -100,6 +125,7 @@ export function reflectionFromReadings(
         vector,
         failureCount: failures,
         lastFailureTs: lastFailure,
+        ...(anyChannels ? { channels: Object.fromEntries([...trends].map(([name, a]) => [name, trendCoMoments(a)])) } : {}),
       }
     : null;
   return {

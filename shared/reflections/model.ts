@@ -21,6 +21,12 @@ export interface SensorProfile {
   readonly vector: CoMoments;
   readonly failureCount: number;
   readonly lastFailureTs: number | null;
+  /**
+   * Only for sensors that report extra channels: per measurement (the metrics and every channel),
+   * the mean vector and co-moments of (event time ms, value), i.e. its level, spread and trend
+   * over the window. Absent for sensors that report the three metrics only.
+   */
+  readonly channels?: Readonly<Record<string, CoMoments>>;
 }
 
 /**

@@ -38,7 +38,7 @@ import {
   type SkabSeries,
 } from '../../../shared/evaluation/index.js';
 import { decodeParquet } from '../../../shared/lake/index.js';
-import { toMskEvent, type ProducedRecord, type Reading } from '../../../shared/readings/index.js';
+import { METRICS, toMskEvent, type ProducedRecord, type Reading } from '../../../shared/readings/index.js';
 import { reflectionFromReadings } from '../../../shared/reflections/index.js';
 
 const DAY = 86_400_000;
@@ -102,13 +102,19 @@ export async function judgeThroughPipeline(series: readonly PipelineSeries[], op
 
     let version: string | null = null;
     let refreshes = 0;
-    const refresh = async (asOf: number, seen: (s: PipelineSeries) => number) => {
+    // Each series is its own sensor and experiment (SKAB files are consecutive runs), so each is
+    // reflected as of its own first unseen reading.
+    const refresh = async (windowEnd: number, seen: (s: PipelineSeries) => number) => {
       const next = `eval-${++refreshes}`;
       await ports.reflections.putReflections(
-        series.map((s) => reflectionFromReadings(s.sensorId, next, s.readings.slice(0, seen(s)), asOf)),
+        series.map((s) => {
+          const n = seen(s);
+          const asOf = n < s.readings.length ? s.readings[n].ts : s.readings[s.readings.length - 1].ts + 1;
+          return reflectionFromReadings(s.sensorId, next, s.readings.slice(0, n), asOf);
+        }),
         Date.now() + DAY,
       );
-      await ports.reflections.flipPointer({ version: next, refreshedAt: Date.now(), windowEnd: asOf }, version);
+      await ports.reflections.flipPointer({ version: next, refreshedAt: Date.now(), windowEnd }, version);
       version = next;
     };
     // History: every series' first rows, as of the first streamed reading.
@@ -194,10 +200,30 @@ function sensorIdFor(prefix: string, name: string): string {
   return `${prefix}.${name.replace(/\.csv$/, '').replace(/[^A-Za-z0-9._:-]+/g, '-')}`.slice(0, 128);
 }
 
-function skabReadings(s: SkabSeries, sensorId: string, map: ColumnMap): Reading[] {
+/** A column name as a channel name: letters, digits and '_' ("Volume Flow RateRMS" → "Volume_Flow_RateRMS"). */
+export function channelNameOf(column: string): string {
+  const name = column.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^[^A-Za-z]+/, '').slice(0, 64);
+  return name === '' || (METRICS as readonly string[]).includes(name) ? `c_${name}`.slice(0, 64) : name;
+}
+
+/**
+ * The file's rows as readings: mapped columns become the metrics and, unless `mappedOnly`, every
+ * other numeric column becomes an extra channel (the product may use everything it is given).
+ */
+function skabReadings(s: SkabSeries, sensorId: string, map: ColumnMap, mappedOnly: boolean): Reading[] {
   const column = (metric: keyof ColumnMap) => (map[metric] ? (s.columns.get(map[metric] as string) as readonly number[]) : null);
   const [t, p, v] = [column('temperature'), column('pressure'), column('vibration')];
-  return s.ts.map((ts, i) => ({ sensor_id: sensorId, ts, temperature: t?.[i] ?? null, pressure: p?.[i] ?? null, vibration: v?.[i] ?? null, status: 'OK' as const }));
+  const mapped = new Set(Object.values(map));
+  const extra = mappedOnly ? [] : [...s.columns].filter(([name]) => !mapped.has(name)).map(([name, values]) => [channelNameOf(name), values] as const);
+  return s.ts.map((ts, i) => ({
+    sensor_id: sensorId,
+    ts,
+    temperature: t?.[i] ?? null,
+    pressure: p?.[i] ?? null,
+    vibration: v?.[i] ?? null,
+    status: 'OK' as const,
+    ...(extra.length > 0 ? { channels: Object.fromEntries(extra.map(([name, values]) => [name, values[i]])) } : {}),
+  }));
 }
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)} %`);
@@ -218,10 +244,11 @@ async function evalSkab(args: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       'per-file': { type: 'boolean', default: false },
       map: { type: 'string' },
+      'mapped-only': { type: 'boolean', default: false },
       batch: { type: 'string', default: '500' },
     },
   });
-  if (positionals.length !== 1) throw new UsageError('usage: tideline eval skab <dir or file> [--json] [--per-file] [--map metric=Column,…] [--batch N]');
+  if (positionals.length !== 1) throw new UsageError('usage: tideline eval skab <dir or file> [--json] [--per-file] [--map metric=Column,…] [--mapped-only] [--batch N]');
   let map: ColumnMap;
   try {
     map = values.map ? parseColumnMap(values.map) : DEFAULT_SKAB_COLUMN_MAP;
@@ -242,10 +269,11 @@ async function evalSkab(args: string[]): Promise<number> {
     checkColumnMap(skab, map);
     if (skab.ts.length <= SKAB_HISTORY_ROWS) throw new UsageError(`${path} has ${skab.ts.length} rows; SKAB files need more than ${SKAB_HISTORY_ROWS} (the first ${SKAB_HISTORY_ROWS} are history)`);
     const sensorId = sensorIdFor('skab', name);
-    series.push({ file: name, skab, pipeline: { sensorId, readings: skabReadings(skab, sensorId, map), historyRows: SKAB_HISTORY_ROWS } });
+    series.push({ file: name, skab, pipeline: { sensorId, readings: skabReadings(skab, sensorId, map, values['mapped-only']), historyRows: SKAB_HISTORY_ROWS } });
   }
   if (series.length === 0) throw new UsageError(`no labelled SKAB .csv file under ${root}`);
-  log(`evaluating ${series.length} SKAB file${series.length === 1 ? '' : 's'} · map ${Object.entries(map).map(([m, c]) => `${c}→${m}`).join(', ')}`);
+  const channels = Object.keys(series[0].pipeline.readings[0].channels ?? {});
+  log(`evaluating ${series.length} SKAB file${series.length === 1 ? '' : 's'} · map ${Object.entries(map).map(([m, c]) => `${c}→${m}`).join(', ')} · extra channels: ${channels.join(', ') || 'none'}`);
   const judged = await judgeThroughPipeline(series.map((s) => s.pipeline), { batchSize: positiveInt(values.batch, '--batch'), refreshEveryMs: DAY, log });
 
   const outcomes: FileOutcome[] = series.map(({ file, skab, pipeline }) => {
@@ -296,6 +324,7 @@ async function evalSkab(args: string[]): Promise<number> {
         changepoint_delay_mean_s: round(delay.meanS, 2),
         changepoint_delay_median_s: round(delay.medianS, 2),
         column_map: map,
+        channels,
         ...perFile,
       })}\n`,
     );
