@@ -19,6 +19,7 @@ import type {
   IngestStateStore,
   MinuteSummaryKey,
   MinuteSummaryStore,
+  JudgedReadingSink,
   ObjectStore,
   PartitionMark,
   ReflectionStore,
@@ -37,6 +38,8 @@ export interface IngestPorts {
   readonly alerts: AlertStore;
   readonly deadLetters: DeadLetterStore;
   readonly reflectionCache: ReflectionCache;
+  /** Optional outside consumers of judged readings and alerts (e.g. InfluxDB); offered after the mark is committed. */
+  readonly sinks?: readonly JudgedReadingSink[];
 }
 
 export interface IngestConfig {
@@ -119,6 +122,7 @@ async function ingestPartition(batch: PartitionBatch, currentVersion: string | n
   let windowsToStore: StoredSensorWindow[] = [];
   let summaries: MinuteSummary[] = [];
   let alertChanges: Parameters<AlertStore['apply']>[0] = [];
+  let judgedRows: readonly EnrichedReading[] = [];
 
   if (topic === config.topics.readings && decoded.readings.length > 0) {
     const sensorIds = [...new Set(decoded.readings.map((r) => r.reading.sensor_id))];
@@ -135,6 +139,7 @@ async function ingestPartition(batch: PartitionBatch, currentVersion: string | n
     }
     const judged = judgeReadings(decoded.readings, contextOf, windows, config.judgment);
     alertChanges = judged.alertChanges;
+    judgedRows = judged.rows;
     windowsToStore = sensorIds.map((id) => ({
       sensorId: id,
       current: { window: windows.get(id) as SensorWindow, appliedThrough: lastOffset },
@@ -171,7 +176,20 @@ async function ingestPartition(batch: PartitionBatch, currentVersion: string | n
   if (decoded.deadLetters.length > 0) writes.push(ports.deadLetters.putMany(decoded.deadLetters));
   await settleAll(writes);
   await ports.state.putPartitionMark({ topic, partition, hwm: lastOffset, pending: null });
+  offerToSinks(ports.sinks, judgedRows, alertChanges);
   return result;
+}
+
+/** Hands applied work to the optional sinks; a sink's failure never reaches the pipeline. */
+function offerToSinks(sinks: readonly JudgedReadingSink[] | undefined, rows: readonly EnrichedReading[], alerts: Parameters<AlertStore['apply']>[0]): void {
+  if (!sinks || (rows.length === 0 && alerts.length === 0)) return;
+  for (const sink of sinks) {
+    try {
+      sink.offer(rows, alerts);
+    } catch {
+      // offer() must not throw; if one does anyway, the batch is already committed and stays so.
+    }
+  }
 }
 
 /**

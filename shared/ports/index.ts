@@ -7,6 +7,7 @@ import type { DeadLetter } from '../readings/index.js';
 import type { AlertChange, AnomalyClassification, MinuteSummary, SensorWindow } from '../judgment/index.js';
 import type { ReflectionPointer, SensorReflection } from '../reflections/index.js';
 import type { Alert } from '../judgment/index.js';
+import type { EnrichedReading } from '../judgment/index.js';
 import type { QueryLogEntry, QuerySlice, SliceResult } from '../query/index.js';
 
 /** A flat key → bytes store: the lake's storage (S3 on AWS, a directory locally). */
@@ -125,4 +126,14 @@ export interface QueryLog {
   record(entry: QueryLogEntry): Promise<void>;
   /** Entries that started in [from, to), any order. */
   entriesBetween(from: number, to: number): Promise<QueryLogEntry[]>;
+}
+
+/**
+ * Receives what the executor judged, once the partition's mark is committed (so it sees only
+ * applied work, once per delivery that applied it). `offer` returns at once and never throws:
+ * an outside system's trouble must never block or fail ingestion — the InfluxDB sink buffers,
+ * retries, and drops with a count instead.
+ */
+export interface JudgedReadingSink {
+  offer(rows: readonly EnrichedReading[], alerts: readonly AlertChange[]): void;
 }
