@@ -14,6 +14,8 @@ export class S3ObjectStore implements ObjectStore {
     private readonly client: S3Client,
     private readonly bucket: string,
     private readonly prefix = '',
+    /** Keys per ListObjectsV2 page (S3's maximum is 1,000). */
+    private readonly pageSize = 1000,
   ) {}
 
   async put(key: string, body: Uint8Array): Promise<void> {
@@ -45,7 +47,7 @@ export class S3ObjectStore implements ObjectStore {
     let token: string | undefined;
     do {
       const res = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token }),
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token, MaxKeys: this.pageSize }),
       );
       for (const o of res.Contents ?? []) if (o.Key) out.push(o.Key.slice(this.prefix.length));
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
