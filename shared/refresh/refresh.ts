@@ -86,6 +86,7 @@ export async function refreshReflections(ports: RefreshPorts, options: RefreshOp
   const pointer = await ports.reflections.currentPointer();
 
   const { days, scanned, hoursInWindow, written } = await updatePartials(ports, windowStart, windowEnd, log);
+  await dropExpiredPartials(ports.lake, windowStart);
   if (!options.force && scanned === 0 && pointer !== null && pointer.windowEnd === windowEnd) {
     log('lake unchanged since the version in force', { version: pointer.version });
     return {
@@ -200,7 +201,6 @@ async function updatePartialsOnce(
     else await ports.lake.put(key, encodeDayPartials(days[i]));
     written++;
   });
-  await dropExpiredPartials(ports.lake, windowStart);
   return { days, scanned: changed.length, hoursInWindow: current.size, written };
 }
 

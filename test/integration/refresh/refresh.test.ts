@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDbSqlEngine } from '../../../shared/adapters/duckdb/index.js';
+import type { Reading } from '../../../shared/readings/index.js';
+import { reflectionFromReadings } from '../../../shared/reflections/index.js';
+import { compactClosedHours, refreshReflections, type RefreshPorts } from '../../../shared/refresh/index.js';
+import { generateReadings, prng, T0 } from '../../helpers/factories.js';
+import { testEnvironment } from '../../helpers/stores.js';
+import { writeBatch, writeDeviceStatus } from './lake-writer.js';
+import { expectReflectionsClose } from './reflection-compare.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** Short windows keep the lake small; the code path is the one of 30/56/90 days. */
+const WINDOWS = { hourOfDayDays: 3, hourOfWeekDays: 8, profileDays: 10 } as const;
+const SENSORS = ['sensor-0', 'sensor-1', 'sensor-2'];
+
+describe('refresh over a DuckDB lake and DynamoDB Local', () => {
+  const sql = new DuckDbSqlEngine();
+  afterAll(() => sql.close());
+
+  async function portsFor() {
+    const env = await testEnvironment();
+    const ports: RefreshPorts = { lake: env.ports.lake, reflections: env.ports.reflections, sql, lakeSql: { kind: 'duckdb', root: env.lakeDir } };
+    return { env, ports };
+  }
+
+  async function expectMatchesFullRecomputation(ports: RefreshPorts, arrived: readonly Reading[]) {
+    const pointer = await ports.reflections.currentPointer();
+    expect(pointer).not.toBeNull();
+    const { version, windowEnd } = pointer!;
+    const got = await ports.reflections.getReflections(version, SENSORS);
+    for (const id of SENSORS) expectReflectionsClose(got.get(id), reflectionFromReadings(id, version, arrived, windowEnd, WINDOWS));
+  }
+
+  it.each([1, 2])('equals the full recomputation after random arrivals, late data, compactions and refreshes (seed %i)', async (seed) => {
+    const { ports } = await portsFor();
+    const rand = prng(seed);
+    const start = T0 - 12 * DAY;
+    const all = generateReadings({ sensors: 3, start, end: T0 + DAY, stepMs: HOUR, seed, missingRate: 0.1 }).map((r) =>
+      rand() < 0.01 ? { ...r, status: 'FAILED' as const } : r,
+    );
+    // Some readings are held back and arrive later, into partitions that were already refreshed.
+    const late = new Set(all.filter(() => rand() < 0.12));
+    const onTime = all.filter((r) => !late.has(r)).sort((a, b) => a.ts - b.ts);
+    const arrived: Reading[] = [];
+    const offsets = [0, 0, 0];
+    let clock = start;
+    let refreshes = 0;
+    let untilRefresh = 4;
+    let i = 0;
+    while (i < onTime.length) {
+      const size = 1 + Math.floor(rand() * 60);
+      const batch = onTime.slice(i, i + size);
+      i += size;
+      clock = Math.max(clock, batch[batch.length - 1].ts + 1);
+      const partition = Math.floor(rand() * 3);
+      offsets[partition] = await writeBatch(ports.lake, batch, { partition, firstOffset: offsets[partition] });
+      arrived.push(...batch);
+      if (rand() < 0.3) {
+        const due = [...late].filter((r) => r.ts < clock && rand() < 0.5);
+        if (due.length) {
+          for (const r of due) late.delete(r);
+          offsets[partition] = await writeBatch(ports.lake, due, { partition, firstOffset: offsets[partition] });
+          arrived.push(...due);
+        }
+      }
+      if (--untilRefresh <= 0 && clock > start + 2 * DAY) {
+        untilRefresh = 3 + Math.floor(rand() * 5);
+        if (rand() < 0.4) await compactClosedHours(ports.lake, { now: clock, lookbackHours: 48 });
+        await refreshReflections(ports, { now: clock, windows: WINDOWS });
+        await expectMatchesFullRecomputation(ports, arrived);
+        refreshes++;
+      }
+    }
+    // The rest of the late readings, then a last refresh an hour on.
+    const rest = [...late];
+    if (rest.length) offsets[0] = await writeBatch(ports.lake, rest, { partition: 0, firstOffset: offsets[0] });
+    arrived.push(...rest);
+    const result = await refreshReflections(ports, { now: clock + HOUR, windows: WINDOWS });
+    await expectMatchesFullRecomputation(ports, arrived);
+    expect(refreshes).toBeGreaterThan(3);
+    expect(result.hoursScanned).toBeLessThan(result.hoursInWindow);
+  });
+
+  it('recomputes only the hours whose partitions changed since the last refresh', async () => {
+    const { ports } = await portsFor();
+    const history = generateReadings({ sensors: 3, start: T0 - 10 * DAY, end: T0, stepMs: 3 * HOUR, seed: 7 });
+    await writeBatch(ports.lake, history, { partition: 0, firstOffset: 0 });
+    const first = await refreshReflections(ports, { now: T0, windows: WINDOWS });
+    expect(first.hoursScanned).toBe(first.hoursInWindow);
+
+    const newHour = generateReadings({ sensors: 3, start: T0, end: T0 + HOUR, stepMs: 20 * 60_000, seed: 8 });
+    const lateOne = generateReadings({ sensors: 1, start: T0 - 5 * DAY, end: T0 - 5 * DAY + 1, stepMs: HOUR, seed: 9 });
+    await writeBatch(ports.lake, [...newHour, ...lateOne], { partition: 1, firstOffset: 0 });
+    const second = await refreshReflections(ports, { now: T0 + HOUR, windows: WINDOWS });
+    expect(second.hoursScanned).toBe(2);
+    expect(second.previousVersion).toBe(first.version);
+    await expectMatchesFullRecomputation(ports, [...history, ...newHour, ...lateOne]);
+
+    const third = await refreshReflections(ports, { now: T0 + HOUR + 60_000, windows: WINDOWS });
+    expect(third).toMatchObject({ wroteVersion: false, version: second.version, hoursScanned: 0 });
+  });
+
+  it('counts FAILED device_status events into the failure history', async () => {
+    const { ports } = await portsFor();
+    const history = generateReadings({ sensors: 3, start: T0 - 4 * DAY, end: T0, stepMs: 2 * HOUR, seed: 11 }).map((r) => ({ ...r, status: 'OK' as const }));
+    await writeBatch(ports.lake, history, { partition: 0, firstOffset: 0 });
+    await writeDeviceStatus(
+      ports.lake,
+      [
+        { sensor_id: 'sensor-1', ts: T0 - 3 * DAY, status: 'FAILED' },
+        { sensor_id: 'sensor-1', ts: T0 - 2 * DAY + 5000, status: 'FAILED' },
+        { sensor_id: 'sensor-1', ts: T0 - 2 * DAY + 9000, status: 'OK' },
+        { sensor_id: 'pump-9', ts: T0 - DAY, status: 'FAILED' },
+      ],
+      { partition: 0, firstOffset: 0 },
+    );
+    const r = await refreshReflections(ports, { now: T0, windows: WINDOWS });
+    const got = await ports.reflections.getReflections(r.version!, ['sensor-0', 'sensor-1', 'pump-9']);
+    expect(got.get('sensor-0')?.profile).toMatchObject({ failureCount: 0, lastFailureTs: null });
+    expect(got.get('sensor-1')?.profile).toMatchObject({ failureCount: 2, lastFailureTs: T0 - 2 * DAY + 5000 });
+    expect(got.get('pump-9')?.profile).toMatchObject({ failureCount: 1, lastFailureTs: T0 - DAY, temperature: { n: 0 } });
+  });
+
+  it('drops partial files of days that left the longest window', async () => {
+    const { ports } = await portsFor();
+    await writeBatch(ports.lake, generateReadings({ sensors: 1, start: T0 - 12 * DAY, end: T0, stepMs: 6 * HOUR }), { partition: 0, firstOffset: 0 });
+    await refreshReflections(ports, { now: T0, windows: WINDOWS });
+    const before = await ports.lake.list('partials/');
+    await refreshReflections(ports, { now: T0 + 3 * DAY, windows: WINDOWS });
+    const after = await ports.lake.list('partials/');
+    expect(before[0]).toBe('partials/dt=2025-12-26/partials.parquet');
+    expect(after[0]).toBe('partials/dt=2025-12-29/partials.parquet');
+  });
+});
