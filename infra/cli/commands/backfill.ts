@@ -1,7 +1,7 @@
 import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.js';
-import { DirectoryObjectStore } from '../../../shared/adapters/index.js';
+import { DirectoryObjectStore, influxHistorySource, InfluxSettingError, parseDuration, parseInfluxMap, parseRange } from '../../../shared/adapters/index.js';
 import { DuckDbSqlEngine } from '../../../shared/adapters/duckdb/index.js';
 import {
   backfill,
@@ -34,6 +34,14 @@ Imports history into the local lake (all files or nothing), then refreshes the r
   --as-of ISO-TIME                the refresh's clock: windows end at the start of its hour (default: now)
   --no-refresh                    import only
 
+from InfluxDB 2.x instead of files (Flux, one query per --page of the range):
+  --from influx --url URL --org ORG --bucket BUCKET --measurement M --range START/STOP|-30d
+  --token TOKEN                   (or INFLUX_TOKEN; also INFLUX_URL, INFLUX_ORG, INFLUX_BUCKET)
+  --map sensor_id=tag:device,temperature=temp_c,status=tag:state
+                                  reading field = [tag:|field:]name (defaults: tag sensor_id, fields
+                                  temperature, pressure, vibration, status where the measurement has them)
+  --page 1h                       time span of one query (default 1h)
+
 example: tideline backfill --format skab --sensor 'skab-valve1-{name}' --as-of 2020-03-09T16:00:00Z \\
            /work/shared/data/skab/data/valve1/0.csv /work/shared/data/skab/data/valve1/1.csv
 `;
@@ -53,13 +61,21 @@ export default {
         'as-of': { type: 'string' },
         'no-refresh': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
+        from: { type: 'string' },
+        url: { type: 'string' },
+        token: { type: 'string' },
+        org: { type: 'string' },
+        bucket: { type: 'string' },
+        measurement: { type: 'string' },
+        range: { type: 'string' },
+        page: { type: 'string' },
       },
     });
     if (values.help) {
       process.stdout.write(USAGE);
       return 0;
     }
-    if (positionals.length === 0) throw new UsageError(`name at least one file to import\n${USAGE}`);
+    if (positionals.length === 0 && values.from === undefined) throw new UsageError(`name at least one file to import\n${USAGE}`);
     if (values.format !== undefined && !(FORMATS as readonly string[]).includes(values.format)) {
       throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${values.format}"`);
     }
@@ -67,9 +83,9 @@ export default {
     if (Number.isNaN(asOf)) throw new UsageError(`--as-of must be an ISO-8601 time such as 2020-03-09T16:00:00Z, got "${values['as-of']}"`);
     let sources: HistorySource[];
     try {
-      const columns: ColumnMap | undefined = values.map === undefined ? undefined : parseColumnMap(values.map);
+      const columns: ColumnMap | undefined = values.map === undefined || values.from !== undefined ? undefined : parseColumnMap(values.map);
       const zone = values.tz === undefined ? 0 : parseZoneOffset(values.tz);
-      sources = positionals.map((path) => {
+      sources = values.from !== undefined ? [influxSource(values, positionals)] : positionals.map((path) => {
         const format = (values.format as Format | undefined) ?? (extname(path).toLowerCase() === '.parquet' ? 'parquet' : 'csv');
         const sensorId = values.sensor?.replaceAll('{name}', basename(path, extname(path)));
         if (format === 'parquet') {
@@ -80,6 +96,7 @@ export default {
       });
     } catch (e) {
       if (e instanceof BackfillOptionsError) throw new UsageError(e.message);
+      if (e instanceof InfluxSettingError) throw new UsageError(e.message);
       throw e;
     }
 
@@ -143,4 +160,25 @@ function progressBar(): { update: (p: BackfillProgress) => void; done: () => voi
       if (line) process.stderr.write(tty ? `\r${line}\u001b[K\n` : `${line}\n`);
     },
   };
+}
+
+/** `--from influx`: the InfluxDB source the options describe (settings also from INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG, INFLUX_BUCKET). */
+function influxSource(values: Record<string, string | boolean | undefined>, positionals: readonly string[]): HistorySource {
+  if (values.from !== 'influx') throw new UsageError(`--from must be influx (leave it out to import files), got "${values.from}"`);
+  if (positionals.length > 0) throw new UsageError(`--from influx imports no files; remove ${positionals.join(' ')}`);
+  const setting = (option: string, variable: string | null): string => {
+    const v = (values[option] as string | undefined) ?? (variable ? process.env[variable] : undefined);
+    if (!v) throw new UsageError(`--from influx needs --${option}${variable ? ` (or ${variable})` : ''}`);
+    return v;
+  };
+  return influxHistorySource({
+    url: setting('url', 'INFLUX_URL'),
+    token: (values.token as string | undefined) ?? process.env.INFLUX_TOKEN,
+    org: setting('org', 'INFLUX_ORG'),
+    bucket: setting('bucket', 'INFLUX_BUCKET'),
+    measurement: setting('measurement', null),
+    range: parseRange(setting('range', null), Date.now()),
+    map: parseInfluxMap(values.map as string | undefined),
+    pageMs: values.page === undefined ? undefined : parseDuration(values.page as string, '--page'),
+  });
 }

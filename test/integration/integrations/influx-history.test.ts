@@ -1,7 +1,10 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdir } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import backfillCommand from '../../../infra/cli/commands/backfill.js';
+import { UsageError } from '../../../infra/cli/command.js';
 import { DirectoryObjectStore, freePort, influxHistorySource, InfluxSettingError, parseInfluxMap, parseRange } from '../../../shared/adapters/index.js';
 import { decodeParquet } from '../../../shared/lake/index.js';
 import { backfill, HistoryFileError, type HistorySource } from '../../../shared/refresh/index.js';
@@ -117,5 +120,64 @@ describe('InfluxDB history source against recorded InfluxDB responses', () => {
   it('names --url when no server answers', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     await expect(collect(source({ url }))).rejects.toThrow(`--url / INFLUX_URL: cannot reach InfluxDB at ${url} (ECONNREFUSED)`);
+  });
+});
+
+describe('tideline backfill --from influx against recorded InfluxDB responses', () => {
+  let influx: RecordedInflux;
+  beforeAll(async () => {
+    influx = await startRecordedInflux();
+  });
+  afterAll(() => influx.close());
+
+  async function run(args: string[], dataDir?: string) {
+    dataDir ??= await mkdtemp(join(tmpdir(), 'tideline-data-'));
+    vi.stubEnv('TIDELINE_DATA_DIR', dataDir);
+    vi.stubEnv('INFLUX_TOKEN', RECORDED.token);
+    const out: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((c) => (out.push(String(c)), true));
+    vi.spyOn(process.stderr, 'write').mockImplementation((c) => (out.push(String(c)), true));
+    try {
+      const code = await backfillCommand.run(['--from', 'influx', '--url', influx.url, '--org', RECORDED.org, '--bucket', RECORDED.bucket, '--no-refresh', ...args]);
+      return { code, out: out.join(''), dataDir };
+    } finally {
+      vi.restoreAllMocks();
+      vi.unstubAllEnvs();
+    }
+  }
+  const lakeFiles = async (dataDir: string) => (await readdir(join(dataDir, 'lake'), { recursive: true }).catch(() => [])).filter((f) => String(f).endsWith('.parquet'));
+
+  it('names --map when no metric of the default map is a field of the measurement', async () => {
+    // Only the sensor tag is mapped; no field is called temperature, pressure or vibration here.
+    await expect(run(['--measurement', 'pump', '--range', RANGE, '--map', 'sensor_id=tag:device'])).rejects.toThrow(
+      '--map: no metric maps to a field of "pump"; map at least one, e.g. temperature=press_kpa (its fields are press_kpa, state, temp_c, vib)',
+    );
+  });
+
+  it('imports the range into the lake with a progress bar', async () => {
+    const { code, out, dataDir } = await run(['--measurement', 'pump', '--range', RANGE, '--map', MAP]);
+    expect(code).toBe(0);
+    expect(out).toContain('imported 21 readings from 2026-01-05T00:00:00.000Z to 2026-01-05T02:40:00.000Z into 3 lake files');
+    expect(out).toMatch(/\[#{30}\] 100% 21 rows/);
+    expect(await lakeFiles(dataDir)).toHaveLength(3);
+  });
+
+  it('stops on a bad mapping naming --map, with nothing in the lake', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'tideline-data-'));
+    const running = run(['--measurement', 'pump', '--range', RANGE, '--map', 'sensor_id=tag:device,vibration=vibration_rms'], dataDir);
+    await expect(running).rejects.toMatchObject({ name: 'InfluxSettingError', setting: '--map' });
+    expect(await lakeFiles(dataDir)).toEqual([]);
+  });
+
+  it.each([
+    [['--range', RANGE], '--from influx needs --measurement'],
+    [['--measurement', 'pump'], '--from influx needs --range'],
+    [['--measurement', 'pump', '--range', 'yesterday'], '--range: "yesterday" needs a zone'],
+    [['--measurement', 'pump', '--range', RANGE, '--map', 'sensor_id=field:x'], '--map: sensor_id=field:x: the sensor must come from a tag'],
+    [['--measurement', 'pump', '--range', RANGE, 'extra.csv'], '--from influx imports no files; remove extra.csv'],
+  ])('rejects %j as a usage error', async (args, message) => {
+    const running = run(args);
+    await expect(running).rejects.toThrow(UsageError);
+    await expect(running).rejects.toThrow(message);
   });
 });
