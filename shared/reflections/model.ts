@@ -62,14 +62,18 @@ export const REFLECTION_WINDOWS = {
 
 export const HOURS_PER_WEEK = 168;
 
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** UTC hour of day, by arithmetic (no Date object: this runs once per reading). */
 export function hourOfDay(ts: number): number {
-  return new Date(ts).getUTCHours();
+  return Math.floor((((ts % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS);
 }
 
-/** Hour of week with Monday 00:00 UTC as 0. */
+/** Hour of week with Monday 00:00 UTC as 0 (1970-01-01 was a Thursday, day 3 from Monday). */
 export function hourOfWeek(ts: number): number {
-  const d = new Date(ts);
-  return ((d.getUTCDay() + 6) % 7) * 24 + d.getUTCHours();
+  const day = Math.floor(ts / DAY_MS);
+  return ((((day + 3) % 7) + 7) % 7) * 24 + hourOfDay(ts);
 }
 
 /** Night is hour ≥ 19 or < 6 (UTC). */
