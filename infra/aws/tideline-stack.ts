@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Fn, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -188,15 +188,20 @@ export class TidelineStack extends Stack {
   /** The executor's VPC placement from ids (no lookup, so synth stays offline). */
   private vpcPlacement(s: ResolvedSettings): FunctionVpcPlacement | undefined {
     if (s.vpcId === '') return undefined;
+    // The function is placed by explicit subnets, so the VPC's zone list is never read; it only has to
+    // match the subnet count, which the deployment-time zone list does without a lookup.
+    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
+      vpcId: s.vpcId,
+      availabilityZones: s.subnetIds.map((_, i) => Fn.select(i, Fn.getAzs())),
+      privateSubnetIds: [...s.subnetIds],
+    });
+    Validations.of(vpc).acknowledge({
+      id: 'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId',
+      reason: 'The subnets only place the executor\'s network interfaces; nothing in this stack reads or adds routes.',
+    });
     return {
-      // The function is placed by explicit subnets, so the VPC's zone list is never read; it only has to
-      // match the subnet count, which the deployment-time zone list does without a lookup.
-      vpc: ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
-        vpcId: s.vpcId,
-        availabilityZones: s.subnetIds.map((_, i) => Fn.select(i, Fn.getAzs())),
-        privateSubnetIds: [...s.subnetIds],
-      }),
-      subnets: s.subnetIds.map((id, i) => ec2.Subnet.fromSubnetId(this, `Subnet${i}`, id)),
+      vpc,
+      subnets: vpc.privateSubnets,
       securityGroups: s.securityGroupIds.map((id, i) => ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${i}`, id, { mutable: false })),
     };
   }

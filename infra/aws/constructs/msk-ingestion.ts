@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -57,6 +57,9 @@ class S3FailedBatchDestination implements lambda.IEventSourceDlq {
   }
 }
 
+/** The account of cdk.json's placeholder cluster ARN, which synthesizes but cannot deploy. */
+export const PLACEHOLDER_ACCOUNT = '111111111111';
+
 const pascal = (s: string) => s.split(/[^A-Za-z0-9]+/).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join('');
 
 /**
@@ -80,6 +83,14 @@ export class MskIngestion extends Construct {
     if (new Set(props.topics).size !== props.topics.length) throw new StackConfigError('topics', 'must not repeat a topic', props.topics);
     // Lambda rejects batches above 10 records without a batching window of at least 1 s.
     if (batchSize > 10 && maxBatchingWindow.toSeconds() < 1) throw new StackConfigError('maxBatchingWindow', 'must be at least 1 second when batchSize is above 10', maxBatchingWindow.toSeconds());
+
+    const region = Stack.of(this).region;
+    if (!Token.isUnresolved(region) && region !== cluster.region) {
+      Annotations.of(this).addWarningV2('tideline:mskClusterRegion', `mskClusterArn is in ${cluster.region} but the stack deploys to ${region}; Lambda reads MSK clusters in its own region only`);
+    }
+    if (cluster.account === PLACEHOLDER_ACCOUNT) {
+      Annotations.of(this).addWarningV2('tideline:mskClusterPlaceholder', 'mskClusterArn is the placeholder from cdk.json; give your cluster with -c mskClusterArn=arn:aws:kafka:… before deploying');
+    }
 
     const kafkaArn = (resource: string) => `arn:${cluster.partition}:kafka:${cluster.region}:${cluster.account}:${resource}/${cluster.name}/${cluster.uuid}`;
     const groupOf = (topic: string) => `${groupPrefix}-${topic}`;

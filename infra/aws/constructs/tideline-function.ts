@@ -138,6 +138,9 @@ export class TidelineFunction extends Construct {
         target: 'node24',
         mainFields: ['module', 'main'],
         minify: true,
+        // Errors name themselves from their class (`new.target.name`): API error types, logs and dead
+        // letters carry that name, so minification must not rename classes.
+        keepNames: true,
         sourceMap: true,
         sourcesContent: false,
         // Bundle the SDK: the function runs the versions the tests ran, not whatever the runtime ships.
