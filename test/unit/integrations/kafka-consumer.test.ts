@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { KafkaMessage } from 'kafkajs';
-import { deliverBatch, mskEventsFromBatch, readingMessage, type MskEventOptions } from '../../../shared/adapters/index.js';
+import kafkajs, { type KafkaMessage } from 'kafkajs';
+import { deliverBatch, mskEventsFromBatch, partitionForKey, readingMessage, type MskEventOptions } from '../../../shared/adapters/index.js';
 import { isMskEvent, partitionBatches, readReading, type MskEvent } from '../../../shared/readings/index.js';
 import { readingFactory, T0 } from '../../helpers/factories.js';
 
@@ -123,5 +123,16 @@ describe('deliverBatch', () => {
     const { payload, calls } = payloadFor([kafkaMessage(1)], { running: false });
     expect(await deliverBatch(payload, async () => void calls.push('handle'), async () => undefined, OPTIONS)).toBe(0);
     expect(calls).toEqual([]);
+  });
+});
+
+describe('the producer\'s partitioner', () => {
+  it('places a sensor on the same partition as the embedded stream does', () => {
+    const partitioner = kafkajs.Partitioners.DefaultPartitioner();
+    const partitionMetadata = Array.from({ length: 12 }, (_, i) => ({ partitionId: i, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+    for (let i = 0; i < 200; i++) {
+      const key = `sensor-${String(i).padStart(5, '0')}`;
+      expect(partitioner({ topic: 'sensor_readings', partitionMetadata, message: { key, value: '{}' } })).toBe(partitionForKey(key, 12));
+    }
   });
 });
