@@ -29,6 +29,7 @@ export function makeRefreshHandler(deps: RefreshDeps): (event: unknown) => Promi
     try {
       const result = await refreshReflections(deps.ports, {
         now: started,
+        wallClock: now,
         versionTtlMs: deps.reflectionTtlMs,
         log: (message, fields) => logger.info(message, { ...fields }),
       });

@@ -28,8 +28,16 @@ export interface RefreshPorts {
 }
 
 export interface RefreshOptions {
-  /** Wall clock (epoch ms). The windows end at the start of its hour: the current hour is still arriving. */
+  /**
+   * Event time (epoch ms) the windows are taken at: they end at the start of its hour, since the
+   * current hour is still arriving. Usually the wall clock; an import of old history passes its time.
+   */
   readonly now: number;
+  /**
+   * The wall clock, for `refreshedAt` (the staleness metric's origin) and the versions' expiry,
+   * which must be real times whatever `now` is. @default Date.now
+   */
+  readonly wallClock?: () => number;
   /** @default REFLECTION_WINDOWS (30, 56, 90 days) */
   readonly windows?: ReflectionWindows;
   /**
@@ -107,8 +115,8 @@ export async function refreshReflections(ports: RefreshPorts, options: RefreshOp
   const version = `${new Date(windowEnd).toISOString().slice(0, 13).replace(/[-T]/g, '')}-${randomUUID().slice(0, 8)}`;
   const reflections: SensorReflection[] = [];
   for (const [sensorId, partials] of bySensor) reflections.push(reflectionFromPartials(sensorId, version, partials, windowEnd, windows));
-  await ports.reflections.putReflections(reflections, options.now + (options.versionTtlMs ?? 30 * DAY_MS));
-  const refreshedAt = options.now;
+  const refreshedAt = (options.wallClock ?? Date.now)();
+  await ports.reflections.putReflections(reflections, refreshedAt + (options.versionTtlMs ?? 30 * DAY_MS));
   const next: ReflectionPointer = { version, refreshedAt, windowEnd };
   await ports.reflections.flipPointer(next, pointer?.version ?? null);
   log('reflections refreshed', { version, previousVersion: pointer?.version ?? null, sensors: reflections.length, hoursScanned: scanned });
