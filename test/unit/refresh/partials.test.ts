@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import {
+  addToBins,
+  decodeDayPartials,
+  emptyHourPartial,
+  emptyPressureBins,
+  encodeDayPartials,
+  PartialFileError,
+  reflectionFromPartials,
+  SKETCH_MAPPING,
+  sketchFromBins,
+  type HourPartial,
+} from '../../../shared/refresh/index.js';
+import { reflectionFromReadings } from '../../../shared/reflections/index.js';
+import { addValue, addVector, mergeCoMoments, newQuantileSketch, quantileOf } from '../../../shared/stats/index.js';
+import type { Reading } from '../../../shared/readings/index.js';
+import { generateReadings, prng, T0 } from '../../helpers/factories.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** Hour partials folded in TypeScript from raw readings: what the SQL computes, for checking the merge alone. */
+function partialsOf(readings: readonly Reading[]): HourPartial[] {
+  const out = new Map<string, HourPartial>();
+  for (const r of readings) {
+    const hour = Math.floor(r.ts / HOUR) * HOUR;
+    const key = `${r.sensor_id}|${hour}`;
+    let p = out.get(key);
+    if (!p) out.set(key, (p = emptyHourPartial(r.sensor_id, hour)));
+    p.readings++;
+    if (r.temperature !== null) p.temperature = addValue(p.temperature, r.temperature);
+    if (r.pressure !== null) {
+      p.pressure = addValue(p.pressure, r.pressure);
+      p.maxPressure = Math.max(p.maxPressure ?? r.pressure, r.pressure);
+      const sign = r.pressure > SKETCH_MAPPING.minPossible ? 1 : r.pressure < -SKETCH_MAPPING.minPossible ? -1 : 0;
+      addToBins(p.pressureBins, sign, sign === 0 ? 0 : SKETCH_MAPPING.key(Math.abs(r.pressure)), 1);
+    }
+    if (r.vibration !== null) p.vibration = addValue(p.vibration, r.vibration);
+    if (r.temperature !== null && r.pressure !== null && r.vibration !== null) p.vector = addVector(p.vector, [r.temperature, r.pressure, r.vibration]);
+    if (r.status === 'FAILED') {
+      p.failures++;
+      p.lastFailureTs = Math.max(p.lastFailureTs ?? r.ts, r.ts);
+    }
+  }
+  return [...out.values()];
+}
+
+describe('hour partials', () => {
+  it('merge over the 30-day, 8-week and 90-day windows into the reflection a full recomputation gives', () => {
+    const readings = generateReadings({ sensors: 2, start: T0 - 95 * DAY, end: T0 + 2 * DAY, stepMs: 97 * 60_000, missingRate: 0.1 });
+    const asOf = T0 + 5 * HOUR;
+    const got = reflectionFromPartials('sensor-1', 'v', partialsOf(readings), asOf);
+    const want = reflectionFromReadings('sensor-1', 'v', readings, asOf);
+    expect(got.hourOfDay.map((h) => h?.temperature.n ?? 0)).toEqual(want.hourOfDay.map((h) => h?.temperature.n ?? 0));
+    expect(got.hourOfWeek.map((h) => h?.n ?? 0)).toEqual(want.hourOfWeek.map((h) => h?.n ?? 0));
+    expect(got.profile?.temperature.mean).toBeCloseTo(want.profile!.temperature.mean, 10);
+    expect(got.profile?.vector.c[1]).toBeCloseTo(want.profile!.vector.c[1], 6);
+    expect(got.profile?.failureCount).toBe(want.profile?.failureCount);
+    expect(got.profile?.pressureP95).toBe(want.profile?.pressureP95);
+    expect(got.profile?.nightTemperature.n).toBe(want.profile?.nightTemperature.n);
+  });
+
+  it('rebuild exactly the sketch a full scan builds, including zeros and negative values', () => {
+    const rand = prng(3);
+    const values = Array.from({ length: 5000 }, () => (rand() < 0.05 ? 0 : (rand() - 0.3) * 200));
+    const direct = newQuantileSketch();
+    const bins = emptyPressureBins();
+    for (const v of values) {
+      direct.accept(v);
+      const sign = v > SKETCH_MAPPING.minPossible ? 1 : v < -SKETCH_MAPPING.minPossible ? -1 : 0;
+      addToBins(bins, sign, sign === 0 ? 0 : SKETCH_MAPPING.key(Math.abs(v)), 1);
+    }
+    const rebuilt = sketchFromBins(bins);
+    for (const q of [0.01, 0.25, 0.5, 0.9, 0.95, 0.99]) expect(quantileOf(rebuilt, q)).toBe(quantileOf(direct, q));
+  });
+
+  it('compute the bin key with the same constants SQL uses: ⌈log2|x| · multiplier⌉ + offset', () => {
+    const rand = prng(9);
+    for (let i = 0; i < 2000; i++) {
+      const x = Math.exp((rand() - 0.5) * 40);
+      expect(Math.ceil(Math.log2(x) * SKETCH_MAPPING.multiplier) + SKETCH_MAPPING.offset).toBe(SKETCH_MAPPING.key(x));
+    }
+  });
+
+  it('survive a round trip through the day file, fingerprints included', () => {
+    const partials = partialsOf(generateReadings({ sensors: 3, start: T0, end: T0 + DAY, stepMs: 20 * 60_000, missingRate: 0.2 }));
+    const fingerprints = new Map([[T0, 'abc'], [T0 + HOUR, 'def']]);
+    const back = decodeDayPartials('partials/dt=2026-01-05/partials.parquet', encodeDayPartials({ partials, fingerprints }));
+    expect(back.fingerprints).toEqual(fingerprints);
+    expect(back.partials.length).toBe(partials.length);
+    const a = partials[5], b = back.partials[5];
+    expect(b).toEqual({ ...a, vector: a.vector.n === 0 ? b.vector : a.vector });
+    expect(mergeCoMoments(a.vector, a.vector).n).toBe(2 * a.vector.n);
+  });
+
+  it('name the file when a day file is not Parquet', () => {
+    expect(() => decodeDayPartials('partials/dt=2026-01-05/partials.parquet', new TextEncoder().encode('not parquet'))).toThrow(PartialFileError);
+    expect(() => decodeDayPartials('partials/dt=2026-01-05/partials.parquet', new TextEncoder().encode('not parquet'))).toThrow(
+      /^partial aggregate file partials\/dt=2026-01-05\/partials\.parquet: not a readable Parquet file/,
+    );
+  });
+});
