@@ -17,7 +17,7 @@ import { refreshPortsFrom } from '../../functions/refresh/ports.js';
 import { scheduledEvent } from '../../functions/refresh/schedule.js';
 import { makeCompactionHandler } from '../../functions/compaction/compaction.js';
 import { startApiServer } from './api-server.js';
-import { backfillReflections, progressBar } from './backfill.js';
+import { backfillHistory, progressBar } from './backfill.js';
 import { dashboardRoutes } from './dashboard-routes.js';
 import { EventSourceMapping } from './event-source.js';
 import { SensorSimulator, type GroundTruth } from './simulator.js';
@@ -224,11 +224,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const functionEnv = { ...env, DYNAMODB_ENDPOINT: stores.dynamodb.endpoint, LAKE_DIR: stores.config.lakeDir, TIDELINE_API_KEY: apiKey };
     const logLevel = (env.POWERTOOLS_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN';
 
+    // EventBridge's stand-in below runs these on timers; the backfill runs the refresh once itself.
+    const refreshConfig = loadRefreshConfig(functionEnv);
+    const refresh = makeRefreshHandler({ ports: refreshPortsFrom(refreshConfig), reflectionTtlMs: refreshConfig.reflectionTtlMs, logger: new Logger({ serviceName: 'tideline-refresh', logLevel }) });
+    const compaction = makeCompactionHandler({
+      lake: lakeFrom(refreshConfig),
+      graceMs: refreshConfig.compactionGraceMs,
+      lookbackHours: refreshConfig.compactionLookbackHours,
+      logger: new Logger({ serviceName: 'tideline-compaction', logLevel }),
+    });
+
     const simulator = new SensorSimulator({ sensors: settings.sensors, seed: settings.seed, anomalyRate: settings.anomalyRate });
     if (settings.backfillDays > 0 && settings.sensors > 0 && !(await stores.ports.reflections.currentPointer())) {
-      say(`first start: backfilling ${settings.backfillDays} simulated days of history for ${settings.sensors} sensors`);
+      say(`first start: backfilling ${settings.backfillDays} simulated days of history for ${settings.sensors} sensors into the lake, then refreshing the reflections`);
       const bar = progressBar('history', (s) => process.stderr.write(s), options.tty ?? Boolean(process.stderr.isTTY));
-      await backfillReflections({ simulator, ports: stores.ports, until: Date.now(), days: settings.backfillDays, progress: bar });
+      const until = Date.now();
+      await backfillHistory({ simulator, lake: stores.ports.lake, refresh: () => refresh(scheduledEvent(until)), until, days: settings.backfillDays, progress: bar });
     }
 
     // The executor handler, exactly as on Lambda, with the alert port observed for "what was caught".
@@ -257,14 +268,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     cleanups.push(() => eventSource.stop());
 
     // EventBridge's stand-in: the refresh and compaction handlers on timers, one run at a time.
-    const refreshConfig = loadRefreshConfig(functionEnv);
-    const refresh = makeRefreshHandler({ ports: refreshPortsFrom(refreshConfig), reflectionTtlMs: refreshConfig.reflectionTtlMs, logger: new Logger({ serviceName: 'tideline-refresh', logLevel }) });
-    const compaction = makeCompactionHandler({
-      lake: lakeFrom(refreshConfig),
-      graceMs: refreshConfig.compactionGraceMs,
-      lookbackHours: refreshConfig.compactionLookbackHours,
-      logger: new Logger({ serviceName: 'tideline-compaction', logLevel }),
-    });
     cleanups.push(schedule('refresh', settings.refreshIntervalS, () => refresh(scheduledEvent(Date.now())), say));
     cleanups.push(schedule('compaction', settings.compactionIntervalS, () => compaction(scheduledEvent(Date.now())), say));
 

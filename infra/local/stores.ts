@@ -87,7 +87,8 @@ export async function startLocalStores(env: NodeJS.ProcessEnv = process.env): Pr
   await stopOrphanedEmulator(pidFile);
   const port = env.TIDELINE_DYNAMODB_PORT ? Number(env.TIDELINE_DYNAMODB_PORT) : undefined;
   if (port !== undefined) await ensurePortFree(port, 'TIDELINE_DYNAMODB_PORT');
-  const dynamodb = await startDynamoDbLocal({ dbPath, port });
+  // Generous: a busy laptop can take a while to start the JVM; a failure still names the port and the output.
+  const dynamodb = await startDynamoDbLocal({ dbPath, port, startTimeoutMs: 120_000 });
   if (dynamodb.pid) await writeFile(pidFile, String(dynamodb.pid));
   try {
     const config = loadTidelineConfig({ ...env, DYNAMODB_ENDPOINT: dynamodb.endpoint, LAKE_DIR: join(dataDir, 'lake') });

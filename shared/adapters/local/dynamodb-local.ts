@@ -41,7 +41,7 @@ function emulatorDir(): string {
  * Starts AWS's DynamoDB Local (the jar shipped in amplify-dynamodb-simulator) on loopback.
  * In memory unless `dbPath` is given (then data survives restarts). Resolves once it answers.
  */
-export async function startDynamoDbLocal(options: { port?: number; dbPath?: string } = {}): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal(options: { port?: number; dbPath?: string; /** @default 30000 */ startTimeoutMs?: number } = {}): Promise<DynamoDbLocal> {
   const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (java.error) throw new DynamoDbLocalError('Java is not installed: DynamoDB Local needs a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)');
   const port = options.port ?? (await freePort());
@@ -59,7 +59,8 @@ export async function startDynamoDbLocal(options: { port?: number; dbPath?: stri
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
   const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const timeoutMs = options.startTimeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new DynamoDbLocalError(`DynamoDB Local exited (code ${child.exitCode}) on port ${port}: ${output.trim().slice(-500)}`);
     try {
@@ -69,7 +70,7 @@ export async function startDynamoDbLocal(options: { port?: number; dbPath?: stri
     } catch {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new DynamoDbLocalError(`DynamoDB Local did not answer on port ${port} within 30 s: ${output.trim().slice(-500)}`);
+        throw new DynamoDbLocalError(`DynamoDB Local did not answer on port ${port} within ${timeoutMs / 1000} s: ${output.trim().slice(-500)}`);
       }
       await new Promise((r) => setTimeout(r, 150));
     }
