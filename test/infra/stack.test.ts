@@ -1,10 +1,17 @@
+import { App } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp } from '../../infra/aws/tideline-app.js';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { NODE_RUNTIME } from '../../infra/aws/constructs/tideline-function.js';
 import { TABLES, type TableSpec } from '../../shared/adapters/index.js';
 import { tableEnvVar } from '../../shared/config/index.js';
 import { ENRICHED_COLUMNS } from '../../shared/judgment/index.js';
 import { DEVICE_STATUS_COLUMNS } from '../../shared/lake/index.js';
-import { EVERY_OPTION, logicalId, resourcesOf, synthStack } from './synth.js';
+import { CDK_JSON, EVERY_OPTION, logicalId, resourcesOf, synthStack } from './synth.js';
 
 const { stack, template } = synthStack();
 const FUNCTIONS = ['Executor', 'Refresh', 'Compaction', 'Coordinator'] as const;
@@ -60,6 +67,11 @@ describe('functions', () => {
       POWERTOOLS_SERVICE_NAME: name.toLowerCase(),
       POWERTOOLS_METRICS_NAMESPACE: 'Tideline',
     });
+  });
+
+  it('uses the newest Node.js runtime aws-cdk-lib knows', () => {
+    const versions = Object.keys(lambda.Runtime).map((k) => /^NODEJS_(\d+)_X$/.exec(k)?.[1]).filter((v) => v !== undefined).map(Number);
+    expect(NODE_RUNTIME.name).toBe(`nodejs${Math.max(...versions)}.x`);
   });
 
   it('creates exactly the four functions and retains their logs for 30 days', () => {
@@ -328,5 +340,21 @@ describe('alarms and dashboard', () => {
     const body = JSON.stringify(Object.values(resourcesOf(template, 'AWS::CloudWatch::Dashboard'))[0].Properties!.DashboardBody);
     for (const id of Object.keys(alarms)) expect(body).toContain(id);
     for (const metric of ['RecordsIn', 'ReadingsProcessed', 'CriticalReadings', 'EventAgeMs']) expect(body).toContain(metric);
+  });
+});
+
+describe('the synthesized app', () => {
+  it('passes CloudFormation\'s own template validation and cdk-nag, as `cdk synth` runs them', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'tideline-cdk-'));
+    try {
+      const app = new App({ outdir, context: { ...CDK_JSON.context, 'aws:cdk:bundling-stacks': [] } });
+      buildApp(app);
+      app.synth();
+      const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports: { violations?: { ruleName: string }[] }[] };
+      // The one thing reported as cloned is the placeholder cluster, on purpose.
+      expect(report.pluginReports.flatMap((r) => r.violations ?? []).map((v) => v.ruleName)).toEqual(['Annotation::tideline:mskClusterPlaceholder']);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });
