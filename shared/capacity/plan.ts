@@ -69,6 +69,7 @@ export type AssumptionName =
 export type Assumptions = Readonly<Record<AssumptionName, Assumption>>;
 
 const MEASURED = 'measured 2026-11-25 on a 2-core machine: executor against DynamoDB Local, 10,000-record batches of 1,000 simulated sensors';
+const ITEMS = 'item sizes measured 2026-11-25 in DynamoDB Local after ingesting simulated sensors with 90 days of history';
 
 /** The documented defaults, used where no benchmark figure is given. */
 export const DEFAULT_ASSUMPTIONS: Assumptions = {
@@ -76,10 +77,10 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   batch_overhead_s: { value: 0.2, unit: 's per batch', source: 'default: a batch\'s fixed DynamoDB round trips (mark, pointer, pending files)' },
   parquet_bytes_per_reading: { value: 132, unit: 'B', source: `default, ${MEASURED} (ZSTD, every enriched column)` },
   refresh_column_fraction: { value: 0.35, unit: 'of Parquet bytes', source: 'default: the refresh reads the six reading columns of the enriched rows' },
-  window_item_kb: { value: 2, unit: 'KB', source: 'default: a sensor window (21 readings) stored with the version it came from' },
-  summary_item_kb: { value: 0.5, unit: 'KB', source: 'default: one minute summary' },
-  reflection_item_kb: { value: 8, unit: 'KB', source: 'default: hour-of-day, hour-of-week and 90-day profile of one sensor' },
-  alert_item_kb: { value: 2, unit: 'KB', source: 'default: an alert with its context' },
+  window_item_kb: { value: 2.4, unit: 'KB', source: `default, ${ITEMS}: a sensor window stored with the version it came from` },
+  summary_item_kb: { value: 0.25, unit: 'KB', source: `default, ${ITEMS}: one minute summary` },
+  reflection_item_kb: { value: 16.5, unit: 'KB', source: `default, ${ITEMS}: hour-of-day, hour-of-week and 90-day profile of one sensor` },
+  alert_item_kb: { value: 1, unit: 'KB', source: `default, ${ITEMS}: an alert with its context` },
   alert_rate: { value: 0.001, unit: 'alerts per reading', source: 'default' },
   dead_letter_rate: { value: 0.0001, unit: 'per reading', source: 'default' },
   target_utilisation: { value: 0.8, unit: 'busy fraction per partition', source: 'default: the use case\'s 80 % utilisation target' },
@@ -87,10 +88,14 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   refresh_function_s: { value: 60, unit: 's per refresh', source: 'default: the refresh waits on its Athena query' },
 };
 
-/** Benchmark figure names (from `npm run bench -- --json`) that replace a default. */
+/**
+ * Benchmark figure names (from `npm run bench -- --json`) that replace a default. Throughput must
+ * be end to end (decode, judge, Parquet and DynamoDB writes): `executor.readings_per_s` times
+ * judgment in memory only, so it is not used here.
+ */
 export const BENCH_FIGURES: Readonly<Record<string, { readonly assumption: AssumptionName; readonly scale: number }>> = {
-  'executor.readings_per_s': { assumption: 'executor_readings_per_s', scale: 1 },
-  'executor.batch_overhead_ms': { assumption: 'batch_overhead_s', scale: 0.001 },
+  'ingest.readings_per_s': { assumption: 'executor_readings_per_s', scale: 1 },
+  'ingest.batch_overhead_ms': { assumption: 'batch_overhead_s', scale: 0.001 },
   'lake.parquet_bytes_per_reading': { assumption: 'parquet_bytes_per_reading', scale: 1 },
 };
 

@@ -30,12 +30,12 @@ describe('tideline plan', () => {
   it('uses the measured figures of a bench run', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tideline-plan-'));
     const bench = join(dir, 'bench.jsonl');
-    await writeFile(bench, `${JSON.stringify({ name: 'executor.readings_per_s', value: 25000, unit: 'readings/s', target: '>= 10000' })}\n`);
+    await writeFile(bench, `${JSON.stringify({ name: 'ingest.readings_per_s', value: 25000, unit: 'readings/s', target: '>= 10000' })}\n`);
     const { code, stdout } = await tideline(['--sensors', '100000', '--gb-per-hour', '50', '--bench', bench]);
     expect(code).toBe(0);
     expect(stdout).toContain('Workload        115,741 readings/s · 13.89 MB/s · 50 GB/hour');
-    expect(stdout).toContain('measured: executor.readings_per_s = 25000 readings/s');
-    expect(stdout).toContain('(from --bench: executor.readings_per_s)');
+    expect(stdout).toContain('measured: ingest.readings_per_s = 25000 readings/s');
+    expect(stdout).toContain('(from --bench: ingest.readings_per_s)');
   });
 
   it.each([
