@@ -41,14 +41,17 @@ export interface InfluxSinkOptions {
 export const INFLUX_SINK_METRICS = { written: 'InfluxSinkWritten', dropped: 'InfluxSinkDropped', writeErrors: 'InfluxSinkWriteErrors' } as const;
 export type InfluxSinkMetric = (typeof INFLUX_SINK_METRICS)[keyof typeof INFLUX_SINK_METRICS];
 
-/** What the sink has done so far. Every line offered is written, dropped, or still buffered. */
+/** What the sink has done so far: offered = written + dropped + buffered + inFlight. */
 export interface InfluxSinkStats {
   offered: number;
   written: number;
   dropped: number;
   writeErrors: number;
   retries: number;
+  /** Lines waiting for a write. */
   buffered: number;
+  /** Lines of the write under way. */
+  inFlight: number;
   /** The most recent failure, naming the setting to fix; null after a success. */
   lastError: InfluxSettingError | null;
 }
@@ -74,7 +77,7 @@ export class InfluxJudgedReadingSink implements JudgedReadingSink {
   private readonly transport: Transport;
   private readonly path: string;
   private readonly target: InfluxTarget;
-  readonly stats: InfluxSinkStats = { offered: 0, written: 0, dropped: 0, writeErrors: 0, retries: 0, buffered: 0, lastError: null };
+  readonly stats: InfluxSinkStats = { offered: 0, written: 0, dropped: 0, writeErrors: 0, retries: 0, buffered: 0, inFlight: 0, lastError: null };
 
   constructor(private readonly options: InfluxSinkOptions) {
     this.transport = options.transport ?? new InfluxDB({ url: options.url, token: options.token, timeout: options.timeoutMs ?? 10_000 }).transport;
@@ -83,8 +86,11 @@ export class InfluxJudgedReadingSink implements JudgedReadingSink {
   }
 
   offer(rows: readonly EnrichedReading[], alerts: readonly AlertChange[]): void {
-    if (this.closed) return;
     this.stats.offered += rows.length + alerts.length;
+    if (this.closed) {
+      this.drop(rows.length + alerts.length);
+      return;
+    }
     const add = (make: () => string) => {
       try {
         this.buffer.push(make());
@@ -183,7 +189,9 @@ export class InfluxJudgedReadingSink implements JudgedReadingSink {
       this.head += batch.length;
       this.compact();
       this.stats.buffered = this.pending();
+      this.stats.inFlight = batch.length;
       await this.writeWithRetries(batch);
+      this.stats.inFlight = 0;
     }
   }
 
