@@ -191,7 +191,10 @@ async function csvFiles(path: string): Promise<string[]> {
   if (info.isFile()) return [path];
   const found: string[] = [];
   for (const entry of await readdir(path, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile() && entry.name.endsWith('.csv')) found.push(join(entry.parentPath, entry.name));
+    if (!entry.name.endsWith('.csv')) continue;
+    const file = join(entry.parentPath, entry.name);
+    // A linked file counts like a file (a directory of links picks files without copying them).
+    if (entry.isFile() || (entry.isSymbolicLink() && (await stat(file).catch(() => null))?.isFile())) found.push(file);
   }
   return found.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }
