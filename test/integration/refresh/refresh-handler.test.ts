@@ -13,9 +13,11 @@ const HOUR = 3_600_000;
 /** Powertools Metrics that also keeps what was added, so the test reads the figures. */
 class RecordingMetrics extends Metrics {
   readonly added: { name: string; unit: string; value: number }[] = [];
-  override addMetric(name: string, unit: Parameters<Metrics['addMetric']>[1], value: number): void {
+  override addMetric(...args: Parameters<Metrics['addMetric']>): this {
+    const [name, unit, value] = args;
     this.added.push({ name, unit, value });
-    super.addMetric(name, unit, value);
+    super.addMetric(...args);
+    return this;
   }
 }
 
