@@ -107,8 +107,15 @@
 
   const axes = [{ stroke: '#8b9bab', grid: { stroke: '#223' } }, { stroke: '#8b9bab', grid: { stroke: '#223' } }];
 
-  function renderSeries(rows) {
-    rows.sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
+  function renderSeries(all) {
+    all.sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
+    // A null row where readings pause for over 30 s, so uPlot breaks the line instead of bridging the gap.
+    const rows = [];
+    for (const r of all) {
+      const prev = rows[rows.length - 1];
+      if (prev && Date.parse(r.ts) - Date.parse(prev.ts) > 30_000) rows.push({ ts: new Date(Date.parse(prev.ts) + 1).toISOString() });
+      rows.push(r);
+    }
     const x = rows.map((r) => Date.parse(r.ts) / 1000);
     const col = (k) => rows.map((r) => (r[k] === null || r[k] === undefined ? null : r[k]));
     const mean = col('avg_temp_historical');
@@ -205,7 +212,15 @@
         api('/alerts?limit=50'),
         api('/local/ground-truth'),
         api('/metrics/sla'),
-        api('/query', { from: now - 3_600_000, to: now, group_by: ['classification'], metrics: ['temperature'], aggregates: ['count'] }),
+        // Judged readings only: backfilled history sits in the same lake with no judgment.
+        api('/query', {
+          from: now - 3_600_000,
+          to: now,
+          where: { classification: ['NORMAL', 'WARNING', 'CRITICAL_ANOMALY', 'INSUFFICIENT_HISTORY'] },
+          group_by: ['classification'],
+          metrics: ['temperature'],
+          aggregates: ['count'],
+        }),
       ]);
       fillSensors(status.simulator.sensor_ids, status.simulator.misbehaving, [...new Set(alerts.open.map((a) => a.sensor_id))]);
       renderAlerts(alerts);
