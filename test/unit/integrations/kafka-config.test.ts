@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../shared/errors.js';
-import { kafkaClientConfig, KAFKA_AUTH, loadKafkaSettings } from '../../../shared/adapters/index.js';
+import kafkajs from 'kafkajs';
+import { authSetting, brokerSetting, explainKafkaError, KafkaClientError, kafkaClientConfig, KAFKA_AUTH, loadKafkaSettings } from '../../../shared/adapters/index.js';
 
 const ARN = 'arn:aws:kafka:eu-west-1:123456789012:cluster/plant-telemetry/0b6c2a8e-1111-2222-3333-444455556666-7';
 
@@ -67,5 +68,31 @@ describe('kafkaClientConfig', () => {
   it('names the TLS file setting it cannot read', () => {
     const s = loadKafkaSettings({ KAFKA_BROKERS: 'b-1:9094', KAFKA_TLS: 'true', KAFKA_TLS_CA_FILE: '/nonexistent/ca.pem' });
     expect(() => kafkaClientConfig(s, ['b-1:9094'])).toThrow('KAFKA_TLS_CA_FILE: cannot read "/nonexistent/ca.pem"');
+  });
+});
+
+describe('explainKafkaError', () => {
+  // kafkajs' typings declare no constructor arguments; at run time it takes the message, as it does itself.
+  const SaslError = kafkajs.KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
+  const scram = loadKafkaSettings({ KAFKA_BROKERS: 'b-1:9096', KAFKA_AUTH: 'scram-sha-512', KAFKA_SASL_USERNAME: 'alex', KAFKA_SASL_PASSWORD: 'wrong' });
+  const iam = loadKafkaSettings({ MSK_CLUSTER_ARN: ARN, KAFKA_AUTH: 'iam' });
+
+  it('names the SASL credentials when kafkajs reports a refused login', () => {
+    const e = explainKafkaError(new SaslError('SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512'), ['b-1:9096'], brokerSetting(scram), authSetting(scram));
+    expect(e).toBeInstanceOf(KafkaClientError);
+    expect(e.setting).toBe('KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD');
+    expect(e.message).toMatch(/^Kafka refused the login \(SASL SCRAM SHA512 authentication failed: .*\); check KAFKA_SASL_USERNAME \/ KAFKA_SASL_PASSWORD$/);
+  });
+
+  it('names what IAM needs when the cluster refuses an IAM login', () => {
+    const e = explainKafkaError(new SaslError('SASL OAUTHBEARER authentication failed: Access denied'), ['b-1:9098'], brokerSetting(iam), authSetting(iam));
+    expect(e.setting).toContain('kafka-cluster:Connect');
+  });
+
+  it('names MSK_CLUSTER_ARN when brokers resolved from the cluster cannot be reached', () => {
+    const cause = new kafkajs.KafkaJSConnectionError('Connection timeout', { broker: 'b-1:9098' });
+    const e = explainKafkaError(new kafkajs.KafkaJSNumberOfRetriesExceeded(cause, { retryCount: 5, retryTime: 3000 }), ['b-1:9098'], brokerSetting(iam), authSetting(iam));
+    expect(e.setting).toBe('MSK_CLUSTER_ARN');
+    expect(e.message).toContain('cannot reach Kafka at b-1:9098');
   });
 });
