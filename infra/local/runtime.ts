@@ -3,12 +3,22 @@ import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { coordinatorPortsFrom, EmbeddedLog, lakeFrom, type RecordToProduce } from '../../shared/adapters/index.js';
+import {
+  coordinatorPortsFrom,
+  EmbeddedLog,
+  lakeFrom,
+  loadKafkaSettings,
+  ReadingProducer,
+  startKafkaEventConsumer,
+  type RecordPosition,
+  type RecordToProduce,
+} from '../../shared/adapters/index.js';
 import { loadRefreshConfig, numberVar, type Env } from '../../shared/config/index.js';
 import { loadQueryConfig } from '../../shared/query/index.js';
 import { TidelineError } from '../../shared/errors.js';
 import type { IngestPorts, IngestResult } from '../../shared/ingest/index.js';
 import type { AlertChange } from '../../shared/judgment/index.js';
+import type { Reading } from '../../shared/readings/index.js';
 import { makeExecutorHandler } from '../../functions/executor/executor.js';
 import { createCoordinatorApp } from '../../functions/coordinator/app.js';
 import { makeApiGatewayHandler } from '../../functions/coordinator/api-gateway.js';
@@ -89,8 +99,9 @@ export interface LocalRuntime {
   readonly dataDir: string;
   readonly settings: LocalRuntimeSettings;
   readonly stores: LocalStores;
-  readonly stream: EmbeddedLog;
-  readonly eventSource: EventSourceMapping;
+  /** The embedded log, or null when a Kafka cluster is configured (KAFKA_BROKERS or MSK_CLUSTER_ARN). */
+  readonly stream: EmbeddedLog | null;
+  readonly eventSource: EventSourceMapping | null;
   readonly simulator: SensorSimulator;
   /** Stops in order: the simulator, the batch in flight (finished and committed), the stream, the stores, HTTP. */
   stop(): Promise<void>;
@@ -216,10 +227,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const stores = await startLocalStores(env);
     cleanups.push(() => stores.stop());
     const apiKey = await loadOrCreateApiKey(dataDir);
-    const stream = await EmbeddedLog.open(join(dataDir, 'stream'), { partitions: settings.partitions });
-    cleanups.push(() => stream.close());
     const topics = [stores.config.topics.readings, stores.config.topics.deviceStatus];
-    for (const t of topics) await stream.partitions(t);
+    // A real cluster when one is configured (issue 9's kafkajs adapters); otherwise the embedded log.
+    const kafka = env.KAFKA_BROKERS || env.MSK_CLUSTER_ARN ? loadKafkaSettings(env) : null;
+    const stream = kafka ? null : await EmbeddedLog.open(join(dataDir, 'stream'), { partitions: settings.partitions });
+    if (stream) {
+      cleanups.push(() => stream.close());
+      for (const t of topics) await stream.partitions(t);
+    }
     // The functions' own configuration, as their handlers would read it on Lambda, pointed at the local stand-ins.
     const functionEnv = { ...env, DYNAMODB_ENDPOINT: stores.dynamodb.endpoint, LAKE_DIR: stores.config.lakeDir, TIDELINE_API_KEY: apiKey };
     const logLevel = (env.POWERTOOLS_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN';
@@ -253,19 +268,43 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       },
     };
     const executor = makeExecutorHandler({ ports, config: stores.config, logger: new Logger({ serviceName: 'tideline-executor', logLevel }) });
-    const eventSource = new EventSourceMapping(
-      {
-        log: stream,
+    const onBatch = (result: unknown) => monitor.batch(result as IngestResult, Date.now());
+    let eventSource: EventSourceMapping | null = null;
+    let backend: StreamBackend;
+    if (stream) {
+      const mapping = new EventSourceMapping(
+        {
+          log: stream,
+          topics,
+          batchSize: settings.batchSize,
+          batchingWindowMs: settings.batchingWindowMs,
+          onError: (e, attempt) => say(`executor batch failed (attempt ${attempt}, will retry): ${(e as Error).message}`),
+          onBatch: ({ result }) => onBatch(result),
+        },
+        executor,
+      );
+      await mapping.start();
+      cleanups.push(() => mapping.stop());
+      eventSource = mapping;
+      backend = embeddedBackend(stream, mapping);
+    } else {
+      const settingsKafka = kafka!;
+      const consumer = await startKafkaEventConsumer({
+        settings: settingsKafka,
         topics,
-        batchSize: settings.batchSize,
-        batchingWindowMs: settings.batchingWindowMs,
-        onError: (e, attempt) => say(`executor batch failed (attempt ${attempt}, will retry): ${(e as Error).message}`),
-        onBatch: ({ result }) => monitor.batch(result as IngestResult, Date.now()),
-      },
-      executor,
-    );
-    await eventSource.start();
-    cleanups.push(() => eventSource.stop());
+        maxRecords: settings.batchSize,
+        handler: async (event) => {
+          const result = await executor(event);
+          onBatch(result);
+          return result;
+        },
+        onCrash: (e) => say(`Kafka consumer stopped: ${e.message}`),
+      });
+      cleanups.push(() => consumer.stop());
+      const producer = settings.sensors > 0 && settings.rate > 0 ? await ReadingProducer.connect({ settings: settingsKafka, topic: stores.config.topics.readings }) : null;
+      if (producer) cleanups.push(() => producer.close());
+      backend = kafkaBackend(consumer, producer);
+    }
 
     // EventBridge's stand-in: the refresh and compaction handlers on timers, one run at a time.
     cleanups.push(schedule('refresh', settings.refreshIntervalS, () => refresh(scheduledEvent(Date.now())), say));
@@ -273,7 +312,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const groundTruthFile = join(dataDir, 'ground-truth.ndjson');
     cleanups.push(
-      runSimulator(simulator, settings, stream, stores.config.topics.readings, monitor, groundTruthFile, (e) => say(`simulator: ${(e as Error).message}`)),
+      runSimulator(simulator, settings, backend, stores.config.topics.readings, monitor, groundTruthFile, (e) => say(`simulator: ${(e as Error).message}`)),
     );
 
     // API Gateway's stand-in in front of the coordinator, with the local-only routes beside it
@@ -282,7 +321,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const coordinator = makeApiGatewayHandler(
       createCoordinatorApp({ ports: coordinatorPortsFrom(stores.config, queryConfig, stores.dynamo, stores.ports.lake), config: queryConfig, criticalZ: stores.config.judgment.criticalZ }),
     );
-    const local = localRoutes({ apiKey, topics, stream, eventSource, monitor, simulator, settings, stores });
+    const local = localRoutes({ apiKey, topics, backend, monitor, simulator, settings, stores });
     const server = await startApiServer({
       port: settings.port,
       handler: async (event) => (await local(event)) ?? coordinator(event),
@@ -331,8 +370,7 @@ function problem(status: number, type: string, message: string): APIGatewayProxy
 function localRoutes(deps: {
   apiKey: string;
   topics: string[];
-  stream: EmbeddedLog;
-  eventSource: EventSourceMapping;
+  backend: StreamBackend;
   monitor: RuntimeMonitor;
   simulator: SensorSimulator;
   settings: LocalRuntimeSettings;
@@ -355,15 +393,15 @@ function localRoutes(deps: {
       const body = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
       const parsed = parseProduceBody(body);
       if (typeof parsed === 'string') return problem(400, 'BadRequest', parsed);
-      const positions = await deps.stream.produce(topic, parsed);
+      if (!deps.backend.produce) return problem(409, 'Conflict', 'this runtime reads from a Kafka cluster (KAFKA_BROKERS / MSK_CLUSTER_ARN): produce to its topic there');
+      const positions = await deps.backend.produce(topic, parsed);
       return json(200, { offsets: positions.map((p) => ({ partition: p.partition, offset: p.offset })) });
     }
     if (method !== 'GET') return problem(405, 'MethodNotAllowed', `use GET on ${path}`);
     if (path === '/local/status') {
-      const lag = await deps.eventSource.lag();
       const { monitor, settings } = deps;
       return json(200, {
-        stream: { partitions: lag, lag: lag.reduce((s, p) => s + p.lag, 0), delivered: deps.eventSource.delivered, batches: deps.eventSource.batches },
+        stream: await deps.backend.status(),
         executor: monitor.totals,
         freshness_ms: { p50: percentile(monitor.freshness, 50), p95: percentile(monitor.freshness, 95), samples: monitor.freshness.length },
         simulator: {
@@ -413,11 +451,45 @@ export function parseProduceBody(body: string): RecordToProduce[] | string {
   return out;
 }
 
+/** Where the runtime's records go and how far the consumer is: the embedded log, or a Kafka cluster. */
+interface StreamBackend {
+  /** Appends records and resolves with their positions once durable; absent when records go to Kafka. */
+  readonly produce?: (topic: string, records: readonly RecordToProduce[]) => Promise<RecordPosition[]>;
+  /** The simulator's sink: raw records for the embedded log, readings for a Kafka producer. */
+  send(topic: string, records: readonly RecordToProduce[], readings: readonly Reading[]): Promise<void>;
+  status(): Promise<Record<string, unknown>>;
+}
+
+function embeddedBackend(stream: EmbeddedLog, mapping: EventSourceMapping): StreamBackend {
+  return {
+    produce: (topic, records) => stream.produce(topic, records),
+    send: async (topic, records) => void (await stream.produce(topic, records)),
+    async status() {
+      const lag = await mapping.lag();
+      return { kind: 'embedded', partitions: lag, lag: lag.reduce((s, p) => s + p.lag, 0), delivered: mapping.delivered, batches: mapping.batches };
+    },
+  };
+}
+
+function kafkaBackend(consumer: { brokers: readonly string[]; delivered(): number }, producer: ReadingProducer | null): StreamBackend {
+  return {
+    // ReadingProducer sends readings (malformed simulated records stay local: Kafka gets well-formed ones).
+    async send(_topic, _records, readings) {
+      if (!producer) return;
+      for (const r of readings) await producer.send(r);
+      await producer.flush();
+    },
+    async status() {
+      return { kind: 'kafka', brokers: consumer.brokers, delivered: consumer.delivered(), lag: null };
+    },
+  };
+}
+
 /** Produces simulated readings at `rate` per second until stopped; returns the stop function. */
 function runSimulator(
   simulator: SensorSimulator,
   settings: LocalRuntimeSettings,
-  stream: EmbeddedLog,
+  backend: StreamBackend,
   topic: string,
   monitor: RuntimeMonitor,
   groundTruthFile: string,
@@ -438,6 +510,7 @@ function runSimulator(
       const count = Math.min(due, 20_000);
       if (count > 0) {
         const records: RecordToProduce[] = [];
+        const readings: Reading[] = [];
         const truths: GroundTruth[] = [];
         for (let k = 0; k < count; k++) {
           const i = cursor++ % simulator.sensorIds.length;
@@ -449,11 +522,12 @@ function runSimulator(
           }
           const { reading, injected } = simulator.reading(i, now);
           if (injected) truths.push(injected);
+          readings.push(reading);
           records.push({ key: id, value: JSON.stringify({ ...reading, ts: new Date(reading.ts).toISOString() }), timestamp: now });
         }
         produced += count;
         try {
-          await stream.produce(topic, records);
+          await backend.send(topic, records, readings);
           for (const t of truths) monitor.injected(t);
           if (truths.length > 0) await appendFile(groundTruthFile, truths.map((t) => JSON.stringify(t)).join('\n') + '\n');
         } catch (e) {

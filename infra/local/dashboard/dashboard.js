@@ -183,7 +183,7 @@
     const rows = [
       ['freshness p50 (produce → judged)', `${fmt(status.freshness_ms.p50, 0)} ms`],
       ['freshness p95', `${fmt(status.freshness_ms.p95, 0)} ms`],
-      ['consumer lag', `${status.stream.lag} records`],
+      ['consumer lag', status.stream.lag === null ? 'see the Kafka cluster' : `${status.stream.lag} records`],
       ['readings judged', status.executor.processed.toLocaleString()],
       ['dead letters', status.executor.deadLetters.toLocaleString()],
     ];
