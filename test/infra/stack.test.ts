@@ -1,9 +1,11 @@
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../../infra/aws/tideline-app.js';
+import { TidelineStack } from '../../infra/aws/tideline-stack.js';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { NODE_RUNTIME } from '../../infra/aws/constructs/tideline-function.js';
@@ -356,5 +358,12 @@ describe('the synthesized app', () => {
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
+  });
+
+  it('synthesizes clean in an app without cdk.json\'s feature flags (as a construct in someone else\'s app)', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+    const s = new TidelineStack(app, 'Embedded');
+    expect(() => app.synth()).not.toThrow();
+    expect(new AwsSolutionsChecks().validateScope(s).violations).toEqual([]);
   });
 });

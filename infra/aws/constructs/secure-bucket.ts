@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, FeatureFlags, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -32,12 +33,15 @@ export function secureBucket(scope: Construct, id: string, props: SecureBucketPr
 
 /** The bucket the other buckets' server access logs go to. */
 export function accessLogBucket(scope: Construct, id: string, expireAfter: Duration): s3.Bucket {
+  // With cdk.json's flags, log delivery is granted by bucket policy (no ACLs); an app without that
+  // flag grants it by ACL, which needs object-writer ownership.
+  const byPolicy = FeatureFlags.of(scope).isEnabled(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY) ?? false;
   const bucket = new s3.Bucket(scope, id, {
     // S3 log delivery writes with SSE-S3 only.
     encryption: s3.BucketEncryption.S3_MANAGED,
     enforceSSL: true,
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    objectOwnership: byPolicy ? s3.ObjectOwnership.BUCKET_OWNER_ENFORCED : s3.ObjectOwnership.OBJECT_WRITER,
     lifecycleRules: [{ id: 'ExpireAccessLogs', expiration: expireAfter }],
     removalPolicy: RemovalPolicy.RETAIN,
   });
