@@ -1,14 +1,14 @@
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp } from '../../infra/aws/tideline-app.js';
-import { TidelineStack } from '../../infra/aws/tideline-stack.js';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { NODE_RUNTIME } from '../../infra/aws/constructs/tideline-function.js';
+import { buildApp } from '../../infra/aws/tideline-app.js';
+import { TidelineStack } from '../../infra/aws/tideline-stack.js';
 import { TABLES, type TableSpec } from '../../shared/adapters/index.js';
 import { tableEnvVar } from '../../shared/config/index.js';
 import { ENRICHED_COLUMNS } from '../../shared/judgment/index.js';
