@@ -1,0 +1,37 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { isApiGatewayV2Event, toApiGatewayResult, toApiRequest } from '../../../functions/coordinator/api-gateway.js';
+
+const event = (over: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 =>
+  ({
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: '/views/ml_features_realtime',
+    rawQueryString: 'sensor=a,b',
+    headers: { Accept: 'application/vnd.apache.arrow.stream', 'x-api-key': 'k' },
+    queryStringParameters: { sensor: 'a,b' },
+    requestContext: { http: { method: 'GET', path: '/views/ml_features_realtime', protocol: 'HTTP/1.1', sourceIp: '1.2.3.4', userAgent: 'x' } },
+    isBase64Encoded: false,
+    ...over,
+  }) as APIGatewayProxyEventV2;
+
+describe('the API Gateway adapter', () => {
+  it('turns an HTTP API event into the core request, header names lower-case', () => {
+    expect(toApiRequest(event())).toEqual({ method: 'GET', path: '/views/ml_features_realtime', query: { sensor: 'a,b' }, headers: { accept: 'application/vnd.apache.arrow.stream', 'x-api-key': 'k' }, body: null });
+  });
+
+  it('decodes a base64 body', () => {
+    expect(toApiRequest(event({ body: Buffer.from('{"a":1}').toString('base64'), isBase64Encoded: true })).body).toBe('{"a":1}');
+  });
+
+  it('sends binary bodies base64 and text as it is', () => {
+    expect(toApiGatewayResult({ status: 200, headers: {}, body: new Uint8Array([1, 2, 3]) })).toEqual({ statusCode: 200, headers: {}, body: 'AQID', isBase64Encoded: true });
+    expect(toApiGatewayResult({ status: 400, headers: { a: 'b' }, body: '{}' })).toEqual({ statusCode: 400, headers: { a: 'b' }, body: '{}', isBase64Encoded: false });
+  });
+
+  it('recognises only payload 2.0 events', () => {
+    expect(isApiGatewayV2Event(event())).toBe(true);
+    expect(isApiGatewayV2Event({ ...event(), version: '1.0' })).toBe(false);
+    expect(isApiGatewayV2Event({ eventSource: 'aws:kafka', records: {} })).toBe(false);
+  });
+});
