@@ -38,10 +38,13 @@ import {
   type SkabSeries,
 } from '../../../shared/evaluation/index.js';
 import { decodeParquet } from '../../../shared/lake/index.js';
+import { DuckDbSqlEngine } from '../../../shared/adapters/duckdb/index.js';
+import { backfill, readingsHistorySource, refreshReflections } from '../../../shared/refresh/index.js';
 import { METRICS, toMskEvent, type ProducedRecord, type Reading } from '../../../shared/readings/index.js';
 import { reflectionFromReadings } from '../../../shared/reflections/index.js';
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 const TOPIC = 'sensor_readings';
 
 /** One labelled series to run through the pipeline: its readings, of which the first `historyRows` are history. */
@@ -60,7 +63,16 @@ export interface JudgedRow {
   readonly alertOpened: boolean;
 }
 
+/**
+ * How history becomes reflections: `refresh` imports it with the backfill and runs the product's
+ * incremental refresh over the lake (as a deployment would); `reference` computes them with
+ * reflectionFromReadings, the definition the refresh must equal, which also builds the channel
+ * profile of sensors with extra channels (the refresh does not build that profile yet).
+ */
+export type HistoryMode = 'refresh' | 'reference';
+
 export interface PipelineOptions {
+  readonly history: HistoryMode;
   /** Records per partition in one MSK event. */
   readonly batchSize: number;
   /** Event time between refreshes of the reflections while streaming. */
@@ -80,6 +92,7 @@ export async function judgeThroughPipeline(series: readonly PipelineSeries[], op
   const external = process.env.DYNAMODB_ENDPOINT;
   const dynamodb = external ? null : await startDynamoDbLocal();
   const lakeDir = await mkdtemp(join(tmpdir(), 'tideline-eval-lake-'));
+  let sql: DuckDbSqlEngine | null = null;
   try {
     const names = defaultTableNames(`eval-${randomUUID().slice(0, 8)}-`);
     const config = loadTidelineConfig({
@@ -95,16 +108,24 @@ export async function judgeThroughPipeline(series: readonly PipelineSeries[], op
     });
     const client = dynamoClientFrom(config);
     await createTables(client, config.tables);
-    const ports = ingestPortsFrom(config, client, new DirectoryObjectStore(lakeDir));
+    const lake = new DirectoryObjectStore(lakeDir);
+    const ports = ingestPortsFrom(config, client, lake);
     // stdout is for figures: the executor's batch logs and EMF metric lines are muted (warnings still reach stderr).
     process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
     const executor = makeExecutorHandler({ ports, config, logger: new Logger({ serviceName: 'tideline-eval', logLevel: 'WARN' }) });
 
+    if (options.history === 'refresh') sql = new DuckDbSqlEngine();
     let version: string | null = null;
     let refreshes = 0;
     // Each series is its own sensor and experiment (SKAB files are consecutive runs), so each is
     // reflected as of its own first unseen reading.
     const refresh = async (windowEnd: number, seen: (s: PipelineSeries) => number) => {
+      if (sql) {
+        // The product's refresh: windows end at the start of the hour of `now`, over what is in the lake.
+        await refreshReflections({ lake, reflections: ports.reflections, sql, lakeSql: { kind: 'duckdb', root: lakeDir } }, { now: windowEnd, force: true });
+        refreshes++;
+        return;
+      }
       const next = `eval-${++refreshes}`;
       await ports.reflections.putReflections(
         series.map((s) => {
@@ -119,7 +140,14 @@ export async function judgeThroughPipeline(series: readonly PipelineSeries[], op
     };
     // History: every series' first rows, as of the first streamed reading.
     const streamStart = Math.min(...series.map((s) => s.readings[s.historyRows]?.ts ?? Infinity));
-    await refresh(streamStart, (s) => s.historyRows);
+    if (sql) {
+      await backfill(series.map((s) => readingsHistorySource(s.sensorId, s.readings.slice(0, s.historyRows))), lake);
+      // The hour after the newest history reading, so the refresh's windows hold all of it.
+      const newest = Math.max(...series.map((s) => s.readings[s.historyRows - 1].ts));
+      await refresh(newest - (newest % HOUR) + HOUR, (s) => s.historyRows);
+    } else {
+      await refresh(streamStart, (s) => s.historyRows);
+    }
 
     // Stream in event-time rounds; each round is one MSK event holding the next chunk of every
     // series (one partition per series, offsets = row numbers), refreshing between rounds.
@@ -146,9 +174,10 @@ export async function judgeThroughPipeline(series: readonly PipelineSeries[], op
         while (nextRefresh <= reached) nextRefresh += options.refreshEveryMs;
       }
     }
-    options.log(`streamed ${streamed} readings through the executor (${refreshes} reflection version${refreshes === 1 ? '' : 's'})`);
-    return await judgedRowsFromLake(new DirectoryObjectStore(lakeDir), series);
+    options.log(`streamed ${streamed} readings through the executor (${refreshes} reflection version${refreshes === 1 ? '' : 's'}, history by ${options.history})`);
+    return await judgedRowsFromLake(lake, series);
   } finally {
+    await sql?.close();
     await rm(lakeDir, { recursive: true, force: true });
     await dynamodb?.stop();
   }
@@ -166,8 +195,10 @@ async function judgedRowsFromLake(lake: DirectoryObjectStore, series: readonly P
       if (!c) throw new Error(`lake file ${key} has no ${name} column`);
       return c;
     };
-    const [sensor, ts, offset, open, opened] = ['sensor_id', 'ts', 'kafka_offset', 'alert_open', 'alert_opened'].map(col);
+    const [sensor, ts, offset, open, opened, topic] = ['sensor_id', 'ts', 'kafka_offset', 'alert_open', 'alert_opened', 'kafka_topic'].map(col);
     for (let i = 0; i < table.numRows; i++) {
+      // Imported history shares the lake; only what the executor judged is scored.
+      if (topic.get(i) !== TOPIC) continue;
       bySensor.get(sensor.get(i) as string)?.push({
         offset: Number(offset.get(i)),
         row: { ts: Number(ts.get(i)), alertOpen: open.get(i) === true, alertOpened: opened.get(i) === true },
@@ -229,6 +260,17 @@ function skabReadings(s: SkabSeries, sensorId: string, map: ColumnMap, mappedOnl
   }));
 }
 
+/** --history, or the default: the product's refresh, unless the series carry channels it does not profile yet. */
+function historyMode(value: string | undefined, channels: boolean, log: (line: string) => void): HistoryMode {
+  if (value !== undefined) {
+    if (value !== 'refresh' && value !== 'reference') throw new UsageError(`--history must be refresh or reference, got "${value}"`);
+    return value;
+  }
+  if (!channels) return 'refresh';
+  log('history by reference: the refresh does not build channel profiles yet, so reflectionFromReadings (the definition it must equal) seeds them');
+  return 'reference';
+}
+
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)} %`);
 const fixed = (x: number | null, d = 3) => (x === null ? 'n/a' : x.toFixed(d));
 const round = (x: number | null, d = 4) => (x === null ? null : Number(x.toFixed(d)));
@@ -248,10 +290,11 @@ async function evalSkab(args: string[]): Promise<number> {
       'per-file': { type: 'boolean', default: false },
       map: { type: 'string' },
       'mapped-only': { type: 'boolean', default: false },
+      history: { type: 'string' },
       batch: { type: 'string', default: '500' },
     },
   });
-  if (positionals.length !== 1) throw new UsageError('usage: tideline eval skab <dir or file> [--json] [--per-file] [--map metric=Column,…] [--mapped-only] [--batch N]');
+  if (positionals.length !== 1) throw new UsageError('usage: tideline eval skab <dir or file> [--json] [--per-file] [--map metric=Column,…] [--mapped-only] [--history refresh|reference] [--batch N]');
   let map: ColumnMap;
   try {
     map = values.map ? parseColumnMap(values.map) : DEFAULT_SKAB_COLUMN_MAP;
@@ -277,7 +320,8 @@ async function evalSkab(args: string[]): Promise<number> {
   if (series.length === 0) throw new UsageError(`no labelled SKAB .csv file under ${root}`);
   const channels = Object.keys(series[0].pipeline.readings[0].channels ?? {});
   log(`evaluating ${series.length} SKAB file${series.length === 1 ? '' : 's'} · map ${Object.entries(map).map(([m, c]) => `${c}→${m}`).join(', ')} · extra channels: ${channels.join(', ') || 'none'}`);
-  const judged = await judgeThroughPipeline(series.map((s) => s.pipeline), { batchSize: positiveInt(values.batch, '--batch'), refreshEveryMs: DAY, log });
+  const history = historyMode(values.history, channels.length > 0, log);
+  const judged = await judgeThroughPipeline(series.map((s) => s.pipeline), { history, batchSize: positiveInt(values.batch, '--batch'), refreshEveryMs: DAY, log });
 
   const outcomes: FileOutcome[] = series.map(({ file, skab, pipeline }) => {
     const rows = judged.get(pipeline.sensorId) as JudgedRow[];
@@ -339,9 +383,9 @@ async function evalNab(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { json: { type: 'boolean', default: false }, batch: { type: 'string', default: '500' } },
+    options: { json: { type: 'boolean', default: false }, batch: { type: 'string', default: '500' }, history: { type: 'string' } },
   });
-  if (positionals.length !== 2) throw new UsageError('usage: tideline eval nab <data.csv> <combined_windows.json> [--json]');
+  if (positionals.length !== 2) throw new UsageError('usage: tideline eval nab <data.csv> <combined_windows.json> [--json] [--history refresh|reference]');
   const [csvPath, windowsPath] = positionals;
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const nab = parseNabCsv(await readFile(csvPath, 'utf8'), csvPath);
@@ -352,6 +396,7 @@ async function evalNab(args: string[]): Promise<number> {
   const readings: Reading[] = nab.ts.map((ts, i) => ({ sensor_id: sensorId, ts, temperature: nab.value[i], pressure: null, vibration: null, status: 'OK' }));
   log(`evaluating ${csvPath}: ${nab.ts.length} rows, ${windows.length} window${windows.length === 1 ? '' : 's'}, first ${probation} rows (probationary) as history`);
   const judged = await judgeThroughPipeline([{ sensorId, readings, historyRows: probation }], {
+    history: historyMode(values.history, false, log),
     batchSize: positiveInt(values.batch, '--batch'),
     refreshEveryMs: DAY,
     log,
