@@ -1,4 +1,5 @@
 import type { Reading } from '../../shared/readings/index.js';
+import { seededRandom } from '../../infra/local/simulator.js';
 import { toMskEvent, type MskEvent, type ProducedRecord } from '../../shared/readings/index.js';
 
 export const T0 = Date.UTC(2026, 0, 5, 0, 0, 0); // a Monday
@@ -29,17 +30,8 @@ export function mskEventFactory(records: readonly ProducedRecord[]): MskEvent {
   return toMskEvent(records);
 }
 
-/** A small deterministic PRNG (mulberry32), so generated data is the same on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG: the simulator's, so generated data is the same on every run. */
+export const prng = seededRandom;
 
 /** Standard normal from a uniform PRNG (Box–Muller). */
 export function gaussian(rand: () => number): number {
