@@ -99,5 +99,5 @@ describe('tideline eval nab on a hand-made series', () => {
     expect((r.lead_hours as number[])[0]).toBeCloseTo(12, 0);
     expect(r.false_alerts as number).toBeLessThanOrEqual(2);
     expect(r.nab_score as number).toBeGreaterThan(50);
-  }, 180_000);
+  }, 300_000);
 });
