@@ -26,6 +26,7 @@ function quantile(values: readonly number[], q: number): number {
 async function measure(runtime: LocalRuntime, rate: number, seconds: number, log: (l: string) => void): Promise<{ p50: number; p95: number; samples: number; achieved: number }> {
   let running = true;
   let produced = 0;
+  let failures = 0;
   const started = Date.now();
   const load = (async () => {
     let n = 0;
@@ -33,12 +34,18 @@ async function measure(runtime: LocalRuntime, rate: number, seconds: number, log
       const due = Math.floor(((Date.now() - started) / 1000) * rate) - produced;
       if (due > 0) {
         const now = Date.now();
-        const records = Array.from({ length: Math.min(due, 10_000) }, () => {
+        const records = Array.from({ length: Math.min(due, 2_000) }, () => {
           const id = `bench-${String(n++ % SENSORS).padStart(5, '0')}`;
           return { key: id, value: { sensor_id: id, ts: new Date(now).toISOString(), temperature: 20 + (n % 7), pressure: 101, vibration: 0.3 } };
         });
-        await post(runtime, '/topics/sensor_readings', { records });
-        produced += records.length;
+        try {
+          await post(runtime, '/topics/sensor_readings', { records });
+          produced += records.length;
+        } catch (e) {
+          // Not acknowledged: counted as not produced, so the achieved rate says so.
+          failures++;
+          if (failures === 1) log(`  produce failed (the achieved rate counts only acknowledged readings): ${(e as Error).message}`);
+        }
       }
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -68,6 +75,8 @@ async function measure(runtime: LocalRuntime, rate: number, seconds: number, log
 export default {
   title: 'freshness: produce → queryable through the HTTP API (local runtime, embedded stream, DynamoDB Local)',
   async run({ quick, log }) {
+    // EMF lines per batch would bury the progress lines, as under npm start.
+    process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
     const dataDir = await mkdtemp(join(tmpdir(), 'tideline-bench-freshness-'));
     const runtime = await startLocalRuntime({
       env: { ...process.env, TIDELINE_DATA_DIR: dataDir, POWERTOOLS_METRICS_DISABLED: 'true' },

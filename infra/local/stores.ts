@@ -56,22 +56,42 @@ function alive(pid: number): boolean {
   }
 }
 
+interface EmulatorRecord {
+  readonly pid: number;
+  readonly port: number;
+}
+
 /**
- * A runtime killed with -9 leaves its DynamoDB Local running on the same files: stop it before
- * starting a new one (only if the recorded process is still that emulator).
+ * A runtime killed with -9 leaves its DynamoDB Local running on the same files. If it still
+ * answers, the next start adopts it (no JVM start, nothing lost: it never stopped); if it is
+ * there but does not answer, it is stopped. Only a process that is DynamoDB Local on this data
+ * directory's files is touched.
  */
-async function stopOrphanedEmulator(pidFile: string): Promise<void> {
-  let pid: number;
+async function adoptOrStopOrphan(recordFile: string, dbPath: string): Promise<DynamoDbLocal | null> {
+  let record: EmulatorRecord;
   try {
-    pid = Number(await readFile(pidFile, 'utf8'));
+    record = JSON.parse(await readFile(recordFile, 'utf8')) as EmulatorRecord;
   } catch {
-    return;
+    return null;
   }
-  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return;
-  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  if (!cmdline.includes('DynamoDBLocal.jar')) return;
-  process.kill(pid, 'SIGKILL');
-  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  const { pid, port } = record;
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return null;
+  const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+  if (!cmdline.some((a) => a.endsWith('DynamoDBLocal.jar')) || cmdline[cmdline.indexOf('-dbPath') + 1] !== dbPath) return null;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const answers = await fetch(endpoint, { signal: AbortSignal.timeout(2000) }).then(() => true, () => false);
+  const stop = async () => {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  };
+  if (answers) return { endpoint, port, pid, stop };
+  await stop();
+  return null;
 }
 
 /**
@@ -83,26 +103,29 @@ export async function startLocalStores(env: NodeJS.ProcessEnv = process.env): Pr
   const dataDir = dataDirFrom(env);
   const dbPath = join(dataDir, 'dynamodb');
   await mkdir(dbPath, { recursive: true });
-  const pidFile = join(dataDir, 'dynamodb.pid');
-  await stopOrphanedEmulator(pidFile);
-  const port = env.TIDELINE_DYNAMODB_PORT ? Number(env.TIDELINE_DYNAMODB_PORT) : undefined;
-  if (port !== undefined) await ensurePortFree(port, 'TIDELINE_DYNAMODB_PORT');
-  // Generous: a busy laptop can take a while to start the JVM; a failure still names the port and the output.
-  const dynamodb = await startDynamoDbLocal({ dbPath, port, startTimeoutMs: 120_000 });
-  if (dynamodb.pid) await writeFile(pidFile, String(dynamodb.pid));
+  const recordFile = join(dataDir, 'dynamodb.json');
+  let dynamodb = await adoptOrStopOrphan(recordFile, dbPath);
+  if (!dynamodb) {
+    const port = env.TIDELINE_DYNAMODB_PORT ? Number(env.TIDELINE_DYNAMODB_PORT) : undefined;
+    if (port !== undefined) await ensurePortFree(port, 'TIDELINE_DYNAMODB_PORT');
+    // Generous: a busy laptop can take a while to start the JVM; a failure still names the port and the output.
+    dynamodb = await startDynamoDbLocal({ dbPath, port, startTimeoutMs: 120_000 });
+    if (dynamodb.pid) await writeFile(recordFile, JSON.stringify({ pid: dynamodb.pid, port: dynamodb.port } satisfies EmulatorRecord));
+  }
+  const emulator = dynamodb;
   try {
-    const config = loadTidelineConfig({ ...env, DYNAMODB_ENDPOINT: dynamodb.endpoint, LAKE_DIR: join(dataDir, 'lake') });
+    const config = loadTidelineConfig({ ...env, DYNAMODB_ENDPOINT: emulator.endpoint, LAKE_DIR: join(dataDir, 'lake') });
     const dynamo = dynamoClientFrom(config);
     await createTables(dynamo, config.tables);
     const ports = ingestPortsFrom(config, dynamo, new DirectoryObjectStore(config.lakeDir));
     const stop = async () => {
       dynamo.destroy();
-      await dynamodb.stop();
-      await rm(pidFile, { force: true });
+      await emulator.stop();
+      await rm(recordFile, { force: true });
     };
-    return { dataDir, config, dynamodb, ports, dynamo, stop };
+    return { dataDir, config, dynamodb: emulator, ports, dynamo, stop };
   } catch (e) {
-    await dynamodb.stop();
+    await emulator.stop();
     throw e;
   }
 }
