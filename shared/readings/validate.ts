@@ -4,7 +4,6 @@ import { isSensorStatus, SENSOR_STATUS, SENSOR_STATUS_LIST, type SensorStatus } 
 
 /** Sensor ids end up in keys, object names and SQL literals, so they are a safe, bounded alphabet. */
 const SENSOR_ID = /^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$/;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 /** Earliest event time accepted; older values are almost always a unit mistake. */
@@ -12,10 +11,16 @@ export const EARLIEST_EVENT_TIME = Date.UTC(2000, 0, 1);
 /** How far an event time may run ahead of the Kafka record's own timestamp (clock skew allowance). */
 export const MAX_FUTURE_SKEW_MS = 24 * 3600 * 1000;
 
-/** Decodes strict base64 (Buffer.from alone silently skips bad characters). */
+/**
+ * Decodes base64, refusing text that is not base64. Buffer.from silently skips characters it
+ * cannot decode, so a decoded length short of what the text's length promises gives them away
+ * (cheaper per record than a regular expression over the whole text).
+ */
 export function decodeBase64(text: string, field: string): Buffer {
-  if (!BASE64.test(text)) throw new RecordValidationError(`${field} is not valid base64`, field);
-  return Buffer.from(text, 'base64');
+  const buf = text.length % 4 === 0 ? Buffer.from(text, 'base64') : null;
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  if (buf === null || buf.length !== (text.length / 4) * 3 - padding) throw new RecordValidationError(`${field} is not valid base64`, field);
+  return buf;
 }
 
 /**
