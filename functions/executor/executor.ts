@@ -11,6 +11,8 @@ export interface ExecutorDeps {
   readonly metrics?: Metrics;
   /** Wall clock, for the freshness metric only (judgment never reads it). */
   readonly now?: () => number;
+  /** Runs after each ingested batch, e.g. to flush an optional sink before Lambda freezes. */
+  readonly afterBatch?: () => Promise<void>;
 }
 
 /** Query mode (a slice from the coordinator) returns the slice's partial result; an MSK batch, the ingest result. */
@@ -41,6 +43,7 @@ export function makeExecutorHandler(deps: ExecutorDeps): ExecutorHandler {
     metrics.publishStoredMetrics();
     if (result.deadLetters > 0) logger.warn('records dead-lettered', { deadLetters: result.deadLetters });
     logger.info('batch ingested', { ...result });
+    await deps.afterBatch?.();
     return result;
   }) as ExecutorHandler;
 }
