@@ -113,7 +113,7 @@ describe('query answers equal DuckDB over the same lake files', () => {
     f = await queryFixture();
     server = await serveCoordinator(f);
     db = await (await DuckDBInstance.create(':memory:')).connect();
-  });
+  }, 300_000);
   afterAll(() => server?.close());
 
   const sql = async (text: string) => (await db.runAndReadAll(text)).getRowObjectsJson() as Record<string, unknown>[];
