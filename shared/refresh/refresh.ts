@@ -13,9 +13,9 @@ const DAY_MS = 86_400_000;
 /** Where partial aggregates live in the lake: one file per UTC day. */
 export const PARTIALS_PREFIX = 'partials';
 
-/** `partials/dt=YYYY-MM-DD/partials.parquet` of the day holding `ts`. */
+/** `partials/dt=YYYY-MM-DD/partials.json.gz` of the day holding `ts`. */
 export function partialDayKey(ts: number): string {
-  return `${PARTIALS_PREFIX}/dt=${new Date(ts).toISOString().slice(0, 10)}/partials.parquet`;
+  return `${PARTIALS_PREFIX}/dt=${new Date(ts).toISOString().slice(0, 10)}/partials.json.gz`;
 }
 
 /** What a refresh needs from the outside. */

@@ -32,7 +32,7 @@ function dialectOf(source: LakeSqlSource): Dialect {
     return {
       from: (scan) => {
         const files = scan.hours.flatMap((h) => h.visible.map((k) => sqlString(`${root}/${k}`)));
-        return `read_parquet([${files.join(', ')}], hive_partitioning = true, union_by_name = true)`;
+        return `read_parquet([${files.join(', ')}], hive_partitioning = true)`;
       },
       epochMs: (expr) => `epoch_ms(${expr})`,
     };

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DuckDbSqlEngine } from '../../../shared/adapters/duckdb/index.js';
 import type { RefreshPorts } from '../../../shared/refresh/index.js';
@@ -31,7 +32,8 @@ describe('the refresh function', () => {
     await writeBatch(ports.lake, generateReadings({ sensors: 2, start: T0 - 2 * 24 * HOUR, end: T0, stepMs: HOUR }), { partition: 0, firstOffset: 0 });
     let clock = T0 + 5 * 60_000;
     const metrics = new RecordingMetrics({ namespace: 'Tideline', serviceName: 'refresh' });
-    const handler = makeRefreshHandler({ ports, metrics, now: () => clock });
+    const logger = new Logger({ logLevel: 'SILENT' });
+    const handler = makeRefreshHandler({ ports, metrics, logger, now: () => clock });
 
     const result = await handler(scheduledEvent(clock));
     expect(result).toMatchObject({ wroteVersion: true, sensors: 2, windowEnd: T0, refreshedAt: T0 + 5 * 60_000 });
@@ -40,7 +42,7 @@ describe('the refresh function', () => {
     // The next tick's refresh fails (the SQL engine is gone): the version stays, its age grows.
     clock += HOUR;
     await writeBatch(ports.lake, generateReadings({ sensors: 2, start: T0, end: T0 + HOUR, stepMs: 10 * 60_000 }), { partition: 0, firstOffset: 1000 });
-    const broken = makeRefreshHandler({ ports: { ...ports, sql: { dialect: 'duckdb', query: async () => { throw new Error('DuckDB is out of memory'); } } }, metrics, now: () => clock });
+    const broken = makeRefreshHandler({ ports: { ...ports, sql: { dialect: 'duckdb', query: async () => { throw new Error('DuckDB is out of memory'); } } }, metrics, logger, now: () => clock });
     await expect(broken(scheduledEvent(clock))).rejects.toThrow('DuckDB is out of memory');
     expect((await ports.reflections.currentPointer())?.version).toBe(result.version);
     expect(metrics.added.at(-1)).toEqual({ name: 'ReflectionAgeSeconds', unit: 'Seconds', value: 3600 });

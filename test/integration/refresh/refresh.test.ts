@@ -129,7 +129,7 @@ describe('refresh over a DuckDB lake and DynamoDB Local', () => {
     const before = await ports.lake.list('partials/');
     await refreshReflections(ports, { now: T0 + 3 * DAY, windows: WINDOWS });
     const after = await ports.lake.list('partials/');
-    expect(before[0]).toBe('partials/dt=2025-12-26/partials.parquet');
-    expect(after[0]).toBe('partials/dt=2025-12-29/partials.parquet');
+    expect(before[0]).toBe('partials/dt=2025-12-26/partials.json.gz');
+    expect(after[0]).toBe('partials/dt=2025-12-29/partials.json.gz');
   });
 });

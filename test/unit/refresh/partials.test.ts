@@ -85,7 +85,7 @@ describe('hour partials', () => {
   it('survive a round trip through the day file, fingerprints included', () => {
     const partials = partialsOf(generateReadings({ sensors: 3, start: T0, end: T0 + DAY, stepMs: 20 * 60_000, missingRate: 0.2 }));
     const fingerprints = new Map([[T0, 'abc'], [T0 + HOUR, 'def']]);
-    const back = decodeDayPartials('partials/dt=2026-01-05/partials.parquet', encodeDayPartials({ partials, fingerprints }));
+    const back = decodeDayPartials('partials/dt=2026-01-05/partials.json.gz', encodeDayPartials({ partials, fingerprints }));
     expect(back.fingerprints).toEqual(fingerprints);
     expect(back.partials.length).toBe(partials.length);
     const a = partials[5], b = back.partials[5];
@@ -93,10 +93,10 @@ describe('hour partials', () => {
     expect(mergeCoMoments(a.vector, a.vector).n).toBe(2 * a.vector.n);
   });
 
-  it('name the file when a day file is not Parquet', () => {
-    expect(() => decodeDayPartials('partials/dt=2026-01-05/partials.parquet', new TextEncoder().encode('not parquet'))).toThrow(PartialFileError);
-    expect(() => decodeDayPartials('partials/dt=2026-01-05/partials.parquet', new TextEncoder().encode('not parquet'))).toThrow(
-      /^partial aggregate file partials\/dt=2026-01-05\/partials\.parquet: not a readable Parquet file/,
+  it('name the file when a day file is not a partial file', () => {
+    expect(() => decodeDayPartials('partials/dt=2026-01-05/partials.json.gz', new TextEncoder().encode('not gzip'))).toThrow(PartialFileError);
+    expect(() => decodeDayPartials('partials/dt=2026-01-05/partials.json.gz', new TextEncoder().encode('not gzip'))).toThrow(
+      /^partial aggregate file partials\/dt=2026-01-05\/partials\.json\.gz: not a readable partial file \(gzipped JSON\)/,
     );
   });
 });
