@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Benchmark, Figure } from './benchmark.js';
+import { figure, type Benchmark } from './benchmark.js';
 import {
   createTables,
   defaultTableNames,
@@ -98,11 +98,7 @@ export default {
       incremental.sort((a, b) => a - b);
       const median = incremental[1];
       log(`  full 30-day rebuild ${full.toFixed(0)} ms; after one new hour ${incremental.map((x) => x.toFixed(0)).join(' / ')} ms (median ${median.toFixed(0)} ms)`);
-      const figures: Figure[] = [
-        { name: 'refresh.incremental_vs_full', value: median / full, unit: 'ratio', target: '<= 0.02' },
-        { name: 'backfill.rows_per_s', value: rows / backfillSeconds, unit: 'rows/s', target: '>= 100000' },
-      ];
-      return figures;
+      return [figure('refresh.incremental_vs_full', median / full), figure('backfill.rows_per_s', rows / backfillSeconds)];
     } finally {
       await sql.close();
       await dynamo.stop();
