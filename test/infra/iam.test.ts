@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { allIdentityStatements, permissionsOf } from './iam.js';
-import { EVERY_OPTION, synthStack } from './synth.js';
+import { EVERY_OPTION, removeAssemblies, synthStack } from './synth.js';
+
+afterAll(removeAssemblies);
 
 const { template } = synthStack();
 const withOptions = synthStack(EVERY_OPTION).template;

@@ -1,10 +1,12 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/aws/tideline-app.js';
-import { CDK_JSON, EVERY_OPTION, synthStack } from './synth.js';
+import { CDK_JSON, EVERY_OPTION, removeAssemblies, synthStack, testApp } from './synth.js';
+
+afterAll(removeAssemblies);
 
 /** Every acknowledgment recorded in the tree: construct path, rule id, reason. */
 function acknowledgments(root: IConstruct): { path: string; id: string; reason: string }[] {
@@ -31,13 +33,13 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('flags a bucket without encryption, logging or TLS, so a clean report means something', () => {
-    const stack = new Stack(new App(), 'Probe');
+    const stack = new Stack(testApp(), 'Probe');
     new s3.Bucket(stack, 'Plain');
     expect(violationsOf(stack)).toEqual(expect.arrayContaining([expect.stringMatching(/^AwsSolutions-S1 /), expect.stringMatching(/^AwsSolutions-S10 /)]));
   });
 
   it('runs at synth in the app and fails it on an unacknowledged finding', () => {
-    const app = new App({ context: { ...CDK_JSON.context, 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+    const app = testApp({ context: { ...CDK_JSON.context, 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
     const { stack } = buildApp(app);
     new s3.Bucket(stack, 'Unreviewed');
     expect(() => app.synth()).toThrow(/AwsSolutions-S1/);

@@ -1,8 +1,8 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Lake } from '../../infra/aws/constructs/lake.js';
 import { Monitoring } from '../../infra/aws/constructs/monitoring.js';
 import { MskIngestion } from '../../infra/aws/constructs/msk-ingestion.js';
@@ -11,7 +11,9 @@ import { StackConfigError } from '../../infra/aws/errors.js';
 import { resolveSettings, SETTING_KEYS, settingsFromContext } from '../../infra/aws/settings.js';
 import { DEFAULT_SETTINGS, type TidelineSettings } from '../../infra/aws/stack-props.js';
 import { DEFAULT_STACK_NAME, STACK_NAME_CONTEXT } from '../../infra/aws/tideline-app.js';
-import { CDK_JSON, EVERY_OPTION } from './synth.js';
+import { CDK_JSON, EVERY_OPTION, removeAssemblies, testApp } from './synth.js';
+
+afterAll(removeAssemblies);
 
 /** A default as the README's table writes it. */
 function documented(value: unknown): string {
@@ -51,7 +53,7 @@ describe('context parameters', () => {
   });
 
   it('reads -c values, which arrive as strings, as the parameter\'s type', () => {
-    const app = new App({
+    const app = testApp({
       context: { kafkaBatchSize: '500', kafkaBisectOnError: 'false', subnetIds: 'subnet-a, subnet-b', jwtAudience: '["web","cli"]', athenaMaxScanGb: 2.5 },
     });
     expect(settingsFromContext(app.node)).toEqual({ kafkaBatchSize: 500, kafkaBisectOnError: false, subnetIds: ['subnet-a', 'subnet-b'], jwtAudience: ['web', 'cli'], athenaMaxScanGb: 2.5 });
@@ -63,7 +65,7 @@ describe('context parameters', () => {
     [{ kafkaBatchSize: true }, 'kafkaBatchSize must be a number, got true'],
     [{ subnetIds: [1, 2] }, 'subnetIds must be a list of strings, got [1,2]'],
   ])('rejects context %j naming the parameter and the value', (context, message) => {
-    const app = new App({ context });
+    const app = testApp({ context });
     expect(() => settingsFromContext(app.node)).toThrow(StackConfigError);
     expect(() => settingsFromContext(app.node)).toThrow(message);
   });
@@ -105,7 +107,7 @@ describe('context parameters', () => {
 });
 
 describe('construct validation', () => {
-  const stack = () => new Stack(new App(), 'Probe', { env: { account: '123456789012', region: 'us-east-1' } });
+  const stack = () => new Stack(testApp(), 'Probe', { env: { account: '123456789012', region: 'us-east-1' } });
 
   it('refuses a handler file that does not exist', () => {
     expect(() => new TidelineFunction(stack(), 'Ghost', { entry: 'functions/ghost/handler.ts', serviceName: 'ghost' })).toThrow(

@@ -5,7 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { NODE_RUNTIME } from '../../infra/aws/constructs/tideline-function.js';
 import { buildApp } from '../../infra/aws/tideline-app.js';
 import { TidelineStack } from '../../infra/aws/tideline-stack.js';
@@ -13,7 +13,9 @@ import { TABLES, type TableSpec } from '../../shared/adapters/index.js';
 import { tableEnvVar } from '../../shared/config/index.js';
 import { ENRICHED_COLUMNS } from '../../shared/judgment/index.js';
 import { DEVICE_STATUS_COLUMNS } from '../../shared/lake/index.js';
-import { CDK_JSON, EVERY_OPTION, logicalId, resourcesOf, synthStack } from './synth.js';
+import { CDK_JSON, EVERY_OPTION, logicalId, removeAssemblies, resourcesOf, synthStack, testApp } from './synth.js';
+
+afterAll(removeAssemblies);
 
 const { stack, template } = synthStack();
 const FUNCTIONS = ['Executor', 'Refresh', 'Compaction', 'Coordinator'] as const;
@@ -361,7 +363,7 @@ describe('the synthesized app', () => {
   });
 
   it('synthesizes clean in an app without cdk.json\'s feature flags (as a construct in someone else\'s app)', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+    const app = testApp({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
     const s = new TidelineStack(app, 'Embedded');
     expect(() => app.synth()).not.toThrow();
     expect(new AwsSolutionsChecks().validateScope(s).violations).toEqual([]);

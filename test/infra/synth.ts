@@ -1,6 +1,7 @@
-import { App } from 'aws-cdk-lib';
+import { App, type AppProps } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../infra/aws/constructs/tideline-function.js';
 import { settingsFromContext } from '../../infra/aws/settings.js';
@@ -9,6 +10,20 @@ import { TidelineStack } from '../../infra/aws/tideline-stack.js';
 
 /** cdk.json as cloned: the app command and the context every synth starts from. */
 export const CDK_JSON = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { app: string; context: Record<string, unknown> };
+
+/** Cloud assemblies of this test file (CDK would otherwise leave one per synth in the temp folder). */
+const ASSEMBLIES = mkdtempSync(join(tmpdir(), 'tideline-infra-'));
+let assemblies = 0;
+
+/** Removes this test file's cloud assemblies: `afterAll(removeAssemblies)`. */
+export function removeAssemblies(): void {
+  rmSync(ASSEMBLIES, { recursive: true, force: true });
+}
+
+/** An App whose cloud assembly goes under this test file's temporary folder. */
+export function testApp(props: AppProps = {}): App {
+  return new App({ outdir: join(ASSEMBLIES, String(assemblies++)), ...props });
+}
 
 export const ENV = { account: '123456789012', region: 'us-east-1' } as const;
 
@@ -33,7 +48,10 @@ export const EVERY_OPTION: TidelineSettings = {
  * and CloudFormation's built-in template validation off, so template tests take a second or two.
  */
 export function synthStack(settings: TidelineSettings = {}, context: Record<string, unknown> = {}): { stack: TidelineStack; template: Template } {
-  const app = new App({ context: { ...CDK_JSON.context, 'aws:cdk:bundling-stacks': [], ...context }, builtinCloudFormationValidation: false });
+  const app = testApp({
+    context: { ...CDK_JSON.context, 'aws:cdk:bundling-stacks': [], ...context },
+    builtinCloudFormationValidation: false,
+  });
   const stack = new TidelineStack(app, 'Tideline', { ...settingsFromContext(app.node), ...settings, env: ENV });
   return { stack, template: Template.fromStack(stack) };
 }
