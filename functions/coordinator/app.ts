@@ -191,7 +191,7 @@ export function createCoordinatorApp(deps: CoordinatorDeps): { handle(req: ApiRe
     const reflection = pointer ? (await ports.reflections.getReflections(pointer.version, [sensorId])).get(sensorId) ?? null : null;
     if (!latest && !reflection) throw new QueryNotFoundError(`sensor "${sensorId}" has no reading in the last ${config.sensorLookbackMs / 3_600_000} h and no reflection; check the id`);
     const hour = hourOfDay(t);
-    const hp = reflection?.hourOfDay[hour] ?? null;
+    const hp = reflection?.hourOfDay?.[hour] ?? null;
     const stats = (m: Moments) => ({ count: m.n, mean: m.n ? m.mean : null, stddev: sampleStddev(m) });
     const sd = hp ? sampleStddev(hp.temperature) : null;
     const [openAlerts] = await Promise.all([ports.alerts.openAlertsOf(sensorId)]);

@@ -43,7 +43,7 @@ function prng(seed: number): () => number {
  * hour-of-day mean, stddev and count it was judged against), as the executor writes them: one
  * Parquet file per Kafka partition and batch.
  */
-async function writeLake(lakeDir: string): Promise<void> {
+export async function writeLake(lakeDir: string): Promise<void> {
   const rand = prng(5);
   const lake = new DirectoryObjectStore(lakeDir);
   const byPartition: EnrichedReading[][] = Array.from({ length: PARTITIONS }, () => []);

@@ -50,18 +50,21 @@ export async function runQuerySlice(slice: QuerySlice, lake: ObjectStore): Promi
   const acc = spec.select === 'rows' ? new RowCollector(spec) : new GroupCollector(spec);
   let filesRead = 0;
   let rowsScanned = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < slice.files.length) {
-      const bytes = await lake.get(slice.files[next++]);
-      if (!bytes) continue;
-      const table = decodeParquet(bytes);
-      filesRead++;
-      rowsScanned += table.numRows;
-      if (!acc.full()) acc.add(table);
-    }
+  // Fetch ahead in parallel, fold in file order: the same plan then gives the same bits.
+  const fetches: Promise<Uint8Array | null>[] = [];
+  const fetchUpTo = (n: number) => {
+    while (fetches.length < Math.min(n, slice.files.length)) fetches.push(lake.get(slice.files[fetches.length]));
   };
-  await Promise.all(Array.from({ length: Math.min(FETCH_PARALLEL, slice.files.length) }, worker));
+  for (let i = 0; i < slice.files.length; i++) {
+    fetchUpTo(i + FETCH_PARALLEL);
+    const bytes = await fetches[i];
+    fetches[i] = Promise.resolve(null); // let the bytes go
+    if (!bytes) continue;
+    const table = decodeParquet(bytes);
+    filesRead++;
+    rowsScanned += table.numRows;
+    if (!acc.full()) acc.add(table);
+  }
   return acc.result(slice.sliceId, filesRead, rowsScanned);
 }
 

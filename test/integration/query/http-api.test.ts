@@ -88,7 +88,7 @@ describe('the query API over HTTP', () => {
     expect([...statuses.keys()].every((s) => s < 500)).toBe(true);
     // The sample reaches past validation too, so the bound on 5xx covers running queries.
     expect(statuses.get(200) ?? 0).toBeGreaterThan(50);
-  });
+  }, 900_000);
 
   it('returns the same answer as an Arrow IPC stream, read back with apache-arrow', async () => {
     const spec = { from: T0, to: LIVE_END, group_by: ['sensor', 'hour'], metrics: ['temperature', 'vibration'], aggregates: ['count', 'mean', 'p95'] };
@@ -149,6 +149,7 @@ describe('the query API over HTTP', () => {
     const res = await fetch(`${server.url}/sensors/sensor-2`, { headers: { 'x-api-key': API_KEY } });
     const body = (await res.json()) as { latest: { ts: string; sensor_id: string }; normal_for_this_hour: { hour_of_day: number; temperature: { count: number } }; open_alerts: unknown[] };
     expect(res.status).toBe(200);
+    expect(body.normal_for_this_hour, JSON.stringify(body).slice(0, 2000)).not.toBeNull();
     const newest = Math.max(...f.live.filter((r) => r.sensor_id === 'sensor-2').map((r) => r.ts));
     expect(body.latest.ts).toBe(new Date(newest).toISOString());
     expect(body.normal_for_this_hour.hour_of_day).toBe(new Date(LIVE_END).getUTCHours());
