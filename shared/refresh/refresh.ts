@@ -154,7 +154,22 @@ async function updatePartialsOnce(
   windowEnd: number,
   log: (message: string, fields?: Record<string, unknown>) => void,
 ): Promise<{ days: DayPartials[]; scanned: number; hoursInWindow: number; written: number }> {
-  const listed = groupByHour([...(await ports.lake.list(`${LAKE_PREFIX.readings}/`)), ...(await ports.lake.list(`${LAKE_PREFIX.deviceStatus}/`))]);
+  // Every day in the window (and the edge day before it, whose later hours are in the window):
+  // its partitions are listed and its partial file read side by side, a day prefix at a time
+  // (one listing per day keeps S3 listings short and parallel).
+  const dayStarts: number[] = [];
+  for (let d = Math.floor(windowStart / DAY_MS) * DAY_MS; d < windowEnd; d += DAY_MS) dayStarts.push(d);
+  const dayOf = (d: number) => new Date(d).toISOString().slice(0, 10);
+  const prefixes = dayStarts.flatMap((d) => [LAKE_PREFIX.readings, LAKE_PREFIX.deviceStatus].map((t) => `${t}/dt=${dayOf(d)}/`));
+  const [listings, stored] = await Promise.all([
+    mapLimit(prefixes, 16, (prefix) => ports.lake.list(prefix)),
+    mapLimit(dayStarts, 16, async (d) => {
+      const key = partialDayKey(d);
+      const bytes = await ports.lake.get(key);
+      return bytes === null ? { partials: [], fingerprints: new Map<number, string>() } : decodeDayPartials(key, bytes);
+    }),
+  ]);
+  const listed = groupByHour(listings.flat());
   const byHour = new Map<number, HourDirectory[]>();
   for (const h of listed.values()) {
     if (h.hourStart < windowStart || h.hourStart >= windowEnd) continue;
@@ -164,15 +179,6 @@ async function updatePartialsOnce(
   }
   const current = new Map<number, string>();
   for (const [hour, dirs] of byHour) current.set(hour, fingerprintOf(dirs.flatMap((d) => d.keys)));
-
-  // Every day file in the window (and the edge day before it, whose later hours are in the window).
-  const dayStarts: number[] = [];
-  for (let d = Math.floor(windowStart / DAY_MS) * DAY_MS; d < windowEnd; d += DAY_MS) dayStarts.push(d);
-  const stored = await mapLimit(dayStarts, 16, async (d) => {
-    const key = partialDayKey(d);
-    const bytes = await ports.lake.get(key);
-    return bytes === null ? { partials: [], fingerprints: new Map<number, string>() } : decodeDayPartials(key, bytes);
-  });
 
   const changed: number[] = [];
   const storedFp = new Map<number, string>();
