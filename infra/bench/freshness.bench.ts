@@ -87,7 +87,7 @@ export default {
     });
     const figures: Figure[] = [];
     try {
-      const seconds = quick ? 8 : 30;
+      const seconds = quick ? 5 : 30;
       const slow = await measure(runtime, 1_000, seconds, log);
       const fast = await measure(runtime, 10_000, seconds, log);
       figures.push(
