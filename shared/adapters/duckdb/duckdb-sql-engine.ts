@@ -1,4 +1,4 @@
-import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBInstance } from '@duckdb/node-api';
 import type { SqlEngine, SqlRow, SqlValue } from '../../ports/index.js';
 import { TidelineError } from '../../errors.js';
 
@@ -15,7 +15,9 @@ export class DuckDbQueryError extends TidelineError {
 
 /**
  * Athena's stand-in on one machine: DuckDB (in process) over the lake directory's Parquet files.
- * The instance is opened on first use, so a handler can build the engine at module scope.
+ * The instance is opened on first use, so a handler can build the engine at module scope, and the
+ * native module is loaded only then: a Lambda bundle on Athena never loads it (mark
+ * `@duckdb/node-api` external when bundling).
  * Each query runs on its own connection, so the refresh's queries may run side by side.
  */
 export class DuckDbSqlEngine implements SqlEngine {
@@ -26,7 +28,7 @@ export class DuckDbSqlEngine implements SqlEngine {
   constructor(private readonly path = ':memory:') {}
 
   async query(sql: string): Promise<SqlRow[]> {
-    this.instance ??= DuckDBInstance.create(this.path);
+    this.instance ??= import('@duckdb/node-api').then(({ DuckDBInstance }) => DuckDBInstance.create(this.path));
     const connection = await (await this.instance).connect();
     try {
       const reader = await connection.runAndReadAll(sql);
