@@ -58,8 +58,8 @@ async function historyCsv(path: string, sensors: number, stepMs: number): Promis
 export default {
   title: 'reflection refresh (incremental vs full) and backfill throughput',
   async run({ quick, log }) {
-    const sensors = quick ? 8 : 20;
-    const stepMs = quick ? 120_000 : 30_000;
+    const sensors = quick ? 6 : 20;
+    const stepMs = quick ? 180_000 : 30_000;
     const dir = await mkdtemp(join(tmpdir(), 'tideline-bench-refresh-'));
     const dynamo = await startDynamoDbLocal();
     const sql = new DuckDbSqlEngine();
