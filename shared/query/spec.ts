@@ -145,8 +145,12 @@ function sensorId(v: unknown, field: string): string {
 
 /** A time as the API accepts it (ISO-8601 with a zone, or epoch ms), or a QuerySpecError naming `field`. */
 export function parseQueryTime(v: unknown, field: string): number {
+  // Outside ±8.64e15 a Date cannot print the value, so the message would fail instead of the check.
+  if (typeof v === 'number' && Number.isFinite(v) && Math.abs(v) > LATEST_TIME) throw new QuerySpecError(field, `${v} is outside 2000-01-01 … 9999-12-31; send epoch milliseconds or ISO-8601`);
   try {
-    return parseEventTime(v, 0);
+    const ms = parseEventTime(v, 0);
+    if (ms > LATEST_TIME) throw new QuerySpecError(field, `${ms} is after 9999-12-31; send epoch milliseconds or ISO-8601`);
+    return ms;
   } catch (e) {
     if (e instanceof RecordValidationError) throw new QuerySpecError(field, e.reason.replace(/^ts /, ''));
     throw e;
@@ -194,5 +198,7 @@ function truncate(s: string, max = 64): string {
   return s.length > max ? `${s.slice(0, max)}…` : s;
 }
 
+/** The last instant a Date can print; later epoch values are almost always a unit mistake. */
+const LATEST_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const iso = (ms: number) => new Date(ms).toISOString();
 const hours = (ms: number) => Math.round((ms / 3_600_000) * 100) / 100;

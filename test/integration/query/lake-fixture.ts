@@ -33,7 +33,8 @@ export async function queryFixture(envOverrides: Record<string, string> = {}): P
   const env = await testEnvironment({ TABLE_QUERY_LOG: `t${randomUUID().slice(0, 8)}-query-log` });
   const sensorIds = Array.from({ length: SENSORS }, (_, i) => `sensor-${i}`);
   const history = generateReadings({ sensors: SENSORS, start: T0 - 30 * DAY, end: T0, stepMs: 1_200_000, seed: 7 });
-  await env.ports.reflections.putReflections(sensorIds.map((id) => reflectionFromReadings(id, 'v1', history, T0)), T0 + 90 * DAY);
+  // Expiry from the wall clock: DynamoDB Local deletes expired items (TTL), and T0 is in the past.
+  await env.ports.reflections.putReflections(sensorIds.map((id) => reflectionFromReadings(id, 'v1', history, T0)), Date.now() + 90 * DAY);
   await env.ports.reflections.flipPointer({ version: 'v1', refreshedAt: T0, windowEnd: T0 }, null);
 
   const rand = prng(11);

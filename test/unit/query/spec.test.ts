@@ -20,6 +20,7 @@ describe('parseQuerySpec', () => {
     [{ from: '2026-11-25 05:00' }, 'from: "2026-11-25 05:00" is not ISO-8601 with a zone'],
     [{ from: 1_700_000_000 }, 'from: 1970-01-20T16:13:20.000Z is before 2000-01-01 (it looks like seconds; send milliseconds)'],
     [{ from: NOW, to: NOW }, 'from: must be before to'],
+    [{ from: 8_972_933_879_281_640 }, 'from: 8972933879281640 is outside 2000-01-01 … 9999-12-31; send epoch milliseconds or ISO-8601'],
     [{ sensors: ["x'; DROP TABLE readings"] }, "sensors[0]: must be 1-128 characters of letters, digits"],
     [{ sensors: ['a'], sensor_prefix: 'b' }, 'sensor_prefix: give either sensors or sensor_prefix, not both'],
     [{ metrics: ['secret'], aggregates: ['mean'] }, 'metrics[0]: "secret" is not a numeric column (temperature, pressure'],
