@@ -103,7 +103,7 @@ export interface LocalRuntime {
   readonly stream: EmbeddedLog | null;
   readonly eventSource: EventSourceMapping | null;
   readonly simulator: SensorSimulator;
-  /** Stops in order: the simulator, the batch in flight (finished and committed), the stream, the stores, HTTP. */
+  /** Stops in order: HTTP, the simulator, the timers, the batch in flight (finished and committed), the stream, the stores. */
   stop(): Promise<void>;
 }
 
