@@ -12,17 +12,19 @@ import { TidelineStack } from '../../infra/aws/tideline-stack.js';
 export const CDK_JSON = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { app: string; context: Record<string, unknown> };
 
 /** Cloud assemblies of this test file (CDK would otherwise leave one per synth in the temp folder). */
-const ASSEMBLIES = mkdtempSync(join(tmpdir(), 'tideline-infra-'));
-let assemblies = 0;
+let assemblies: string | undefined;
+let count = 0;
 
 /** Removes this test file's cloud assemblies: `afterAll(removeAssemblies)`. */
 export function removeAssemblies(): void {
-  rmSync(ASSEMBLIES, { recursive: true, force: true });
+  if (assemblies) rmSync(assemblies, { recursive: true, force: true });
+  assemblies = undefined;
 }
 
 /** An App whose cloud assembly goes under this test file's temporary folder. */
 export function testApp(props: AppProps = {}): App {
-  return new App({ outdir: join(ASSEMBLIES, String(assemblies++)), ...props });
+  assemblies ??= mkdtempSync(join(tmpdir(), 'tideline-infra-'));
+  return new App({ outdir: join(assemblies, String(count++)), ...props });
 }
 
 export const ENV = { account: '123456789012', region: 'us-east-1' } as const;
