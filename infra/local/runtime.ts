@@ -513,17 +513,19 @@ function runSimulator(
         const readings: Reading[] = [];
         const truths: GroundTruth[] = [];
         for (let k = 0; k < count; k++) {
+          // Each reading at the moment it was due, so a late tick does not stack one sensor's readings on one instant.
+          const at = Math.min(now, Math.round(started + ((produced + k + 1) * 1000) / settings.rate));
           const i = cursor++ % simulator.sensorIds.length;
           const id = simulator.sensorIds[i];
           if (chance() < settings.malformedRate) {
-            records.push({ key: id, value: simulator.malformed(i), timestamp: now });
+            records.push({ key: id, value: simulator.malformed(i), timestamp: at });
             monitor.malformedSent++;
             continue;
           }
-          const { reading, injected } = simulator.reading(i, now);
+          const { reading, injected } = simulator.reading(i, at);
           if (injected) truths.push(injected);
           readings.push(reading);
-          records.push({ key: id, value: JSON.stringify({ ...reading, ts: new Date(reading.ts).toISOString() }), timestamp: now });
+          records.push({ key: id, value: JSON.stringify({ ...reading, ts: new Date(reading.ts).toISOString() }), timestamp: at });
         }
         produced += count;
         try {

@@ -108,6 +108,8 @@
   const axes = [{ stroke: '#8b9bab', grid: { stroke: '#223' } }, { stroke: '#8b9bab', grid: { stroke: '#223' } }];
 
   function renderSeries(all) {
+    // Judged readings only: backfilled history has no judgment to draw.
+    all = all.filter((r) => r.anomaly_classification !== null);
     all.sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
     // A null row where readings pause for over 30 s, so uPlot breaks the line instead of bridging the gap.
     const rows = [];
@@ -235,7 +237,7 @@
             sensors: [sensor],
             from: now - WINDOW_MS,
             to: now + 60_000,
-            columns: ['ts', 'temperature', 'avg_temp_historical', 'stddev_temp_historical', 'temperature_z_score', 'z_score', 'seasonal_z_score', 'anomaly_score'],
+            columns: ['ts', 'anomaly_classification', 'temperature', 'avg_temp_historical', 'stddev_temp_historical', 'temperature_z_score', 'z_score', 'seasonal_z_score', 'anomaly_score'],
             limit: 5000,
           }),
         ]);
