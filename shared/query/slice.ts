@@ -153,11 +153,12 @@ class GroupCollector implements Collector {
 }
 
 class RowCollector implements Collector {
-  private readonly values: CellValue[][];
   private readonly order: RowOrder = { ts: [], sensor: [], partition: [], offset: [] };
-  constructor(private readonly spec: QuerySpec) {
-    this.values = spec.columns.map(() => []);
-  }
+  /** Per matched row: which file's columns, and the row within it. */
+  private readonly fileOf: number[] = [];
+  private readonly rowOf: number[] = [];
+  private readonly files: (CellValue[] | null)[][] = [];
+  constructor(private readonly spec: QuerySpec) {}
 
   full(): boolean {
     return false;
@@ -168,25 +169,29 @@ class RowCollector implements Collector {
     if (rows.length === 0) return;
     const partition = readColumn(table, 'kafka_partition') ?? [];
     const offset = readColumn(table, 'kafka_offset') ?? [];
-    const columns = this.spec.columns.map((c) => (c === 'ts' ? ts : c === 'sensor_id' ? sensor : readColumn(table, c)));
+    const file = this.files.length;
+    // Columns are kept as read; values are copied once, for the rows that make the limit.
+    this.files.push(this.spec.columns.map((c) => (c === 'ts' ? ts : c === 'sensor_id' ? sensor : readColumn(table, c))));
     for (const i of rows) {
       this.order.ts.push(ts[i] as number);
       this.order.sensor.push(sensor[i] as string);
       this.order.partition.push((partition[i] as number | null) ?? -1);
       this.order.offset.push((offset[i] as number | null) ?? -1);
-      for (let c = 0; c < columns.length; c++) this.values[c].push(columns[c]?.[i] ?? null);
+      this.fileOf.push(file);
+      this.rowOf.push(i);
     }
   }
 
   result(sliceId: string, filesRead: number, rowsScanned: number): SliceResult {
     const picked = firstInOrder(this.order, this.spec.limit);
     const pick = <T>(xs: T[]) => picked.map((i) => xs[i]);
+    const values = this.spec.columns.map((_, c) => picked.map((i) => this.files[this.fileOf[i]][c]?.[this.rowOf[i]] ?? null));
     return {
       kind: 'rows',
       sliceId,
       filesRead,
       rowsScanned,
-      values: this.values.map(pick),
+      values,
       matched: this.order.ts.length,
       order: { ts: pick(this.order.ts), sensor: pick(this.order.sensor), partition: pick(this.order.partition), offset: pick(this.order.offset) },
     };
