@@ -143,7 +143,8 @@ export async function startLocalStores(env: NodeJS.ProcessEnv = process.env): Pr
     if (port !== undefined) await ensurePortFree(port, 'TIDELINE_DYNAMODB_PORT');
     await ensureWalDatabase(dbPath);
     // Generous: a busy laptop can take a while to start the JVM; a failure still names the port and the output.
-    dynamodb = await startDynamoDbLocal({ dbPath, port, startTimeoutMs: 120_000 });
+    // Its own process group: Ctrl-C in the terminal must not kill it under the batch in flight; the runtime stops it last.
+    dynamodb = await startDynamoDbLocal({ dbPath, port, startTimeoutMs: 120_000, ownProcessGroup: true });
     if (dynamodb.pid) await writeFile(recordFile, JSON.stringify({ pid: dynamodb.pid, port: dynamodb.port } satisfies EmulatorRecord));
   }
   const emulator = dynamodb;

@@ -28,7 +28,8 @@ export default {
     if (port !== undefined && port > 65535) throw new UsageError(`--port must be at most 65535, got "${values.port}"`);
     // EMF metric lines and per-batch logs would bury the start-up lines; set these to see them.
     process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-    process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+    // Dead letters and their reasons are on the dashboard; the terminal gets errors only.
+    process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
     const log = (line: string) => process.stdout.write(`${line}\n`);
     const runtime = await startLocalRuntime({
       settings: {

@@ -41,7 +41,16 @@ function emulatorDir(): string {
  * Starts AWS's DynamoDB Local (the jar shipped in amplify-dynamodb-simulator) on loopback.
  * In memory unless `dbPath` is given (then data survives restarts). Resolves once it answers.
  */
-export async function startDynamoDbLocal(options: { port?: number; dbPath?: string; /** @default 30000 */ startTimeoutMs?: number } = {}): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal(
+  options: {
+    port?: number;
+    dbPath?: string;
+    /** @default 30000 */
+    startTimeoutMs?: number;
+    /** Run in its own process group, so a terminal's Ctrl-C reaches only the caller, which stops it last. @default false */
+    ownProcessGroup?: boolean;
+  } = {},
+): Promise<DynamoDbLocal> {
   const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (java.error) throw new DynamoDbLocalError('Java is not installed: DynamoDB Local needs a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)');
   const port = options.port ?? (await freePort());
@@ -54,7 +63,7 @@ export async function startDynamoDbLocal(options: { port?: number; dbPath?: stri
     '-sharedDb',
     ...(options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory']),
   ];
-  const child: ChildProcess = spawn('java', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn('java', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup ?? false });
   let output = '';
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
