@@ -2,6 +2,7 @@ import {
   decodeQuantileSketch,
   encodeQuantileSketch,
   mergeMoments,
+  mergeSketchInto,
   newQuantileSketch,
   quantileOf,
   sampleStddev,
@@ -66,22 +67,6 @@ export function mergeMetricPartial(a: MetricPartial, b: MetricPartial): void {
     if (b.max > a.max) a.max = b.max;
   }
   if (a.sketch && b.sketch) mergeSketchInto(a.sketch, b.sketch);
-}
-
-/**
- * Merges sketch `b` into `a`. DDSketch.merge in @datadog/sketches-js 2.1 merges only the
- * positive store (negative values are dropped once both sides are non-empty), so the stores
- * are merged here one by one; metrics such as temp_deviation are often negative.
- */
-export function mergeSketchInto(a: QuantileSketch, b: QuantileSketch): void {
-  if (b.count === 0) return;
-  a.store.merge(b.store);
-  a.negativeStore.merge(b.negativeStore);
-  a.zeroCount += b.zeroCount;
-  a.count += b.count;
-  a.sum += b.sum;
-  if (b.min < a.min) a.min = b.min;
-  if (b.max > a.max) a.max = b.max;
 }
 
 export function toWire(g: GroupPartial): WireGroupPartial {

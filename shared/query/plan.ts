@@ -1,5 +1,6 @@
 import { hourPartitionStart, LAKE_PREFIX } from '../lake/index.js';
 import type { ObjectStore } from '../ports/index.js';
+import { groupByHour, visibleHourFiles } from '../refresh/index.js';
 import type { QuerySpec } from './spec.js';
 
 const HOUR_MS = 3_600_000;
@@ -56,9 +57,11 @@ export async function listLakeFiles(lake: ObjectStore, from: number, to: number)
     }
   };
   await Promise.all(Array.from({ length: Math.min(LIST_PARALLEL, days.length) }, worker));
+  // Only what the lake's compaction rule makes visible: never a compaction's sources and its result together.
+  const visible: string[] = [];
+  for (const hourDir of groupByHour(listed.flat()).values()) visible.push(...(await visibleHourFiles(lake, hourDir)).visible);
   const out: LakeFile[] = [];
-  for (const key of listed.flat()) {
-    if (!key.endsWith('.parquet')) continue;
+  for (const key of visible) {
     const hour = hourPartitionStart(key);
     if (hour < firstHour || hour >= to) continue;
     const m = FILE.exec(key);

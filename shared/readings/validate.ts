@@ -119,15 +119,20 @@ export function parseEventTime(ts: unknown, recordTimestamp: number): number {
   }
   if (ms < EARLIEST_EVENT_TIME) {
     const hint = ms > 0 && ms < 1e11 ? ' (it looks like seconds; send milliseconds)' : '';
-    throw new RecordValidationError(`ts ${new Date(ms).toISOString?.() ?? ms} is before 2000-01-01${hint}`, 'ts');
+    throw new RecordValidationError(`ts ${instant(ms)} is before 2000-01-01${hint}`, 'ts');
   }
   if (recordTimestamp > 0 && ms > recordTimestamp + MAX_FUTURE_SKEW_MS) {
     throw new RecordValidationError(
-      `ts ${new Date(ms).toISOString()} is more than 24 h after the record's Kafka timestamp ${new Date(recordTimestamp).toISOString()}`,
+      `ts ${instant(ms)} is more than 24 h after the record's Kafka timestamp ${instant(recordTimestamp)}`,
       'ts',
     );
   }
   return ms;
+}
+
+/** An instant for a message: ISO-8601 when a Date can hold it (±8.64e15 ms), the number otherwise. */
+function instant(ms: number): string {
+  return Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `${ms} ms`;
 }
 
 function optionalNumber(b: Record<string, unknown>, field: string): number | null {

@@ -7,6 +7,7 @@ export {
   QUANTILE_RELATIVE_ACCURACY,
   newQuantileSketch,
   mergeQuantileSketches,
+  mergeSketchInto,
   quantileOf,
   encodeQuantileSketch,
   decodeQuantileSketch,

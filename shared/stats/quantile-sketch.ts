@@ -14,10 +14,26 @@ export function newQuantileSketch(): QuantileSketch {
   return new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY });
 }
 
+/**
+ * Merges sketch `b` into `a`. DDSketch.merge in @datadog/sketches-js 2.1 merges only the
+ * positive store (negative values are dropped once both sides are non-empty), so the stores
+ * are merged one by one here.
+ */
+export function mergeSketchInto(a: QuantileSketch, b: QuantileSketch): void {
+  if (b.count === 0) return;
+  a.store.merge(b.store);
+  a.negativeStore.merge(b.negativeStore);
+  a.zeroCount += b.zeroCount;
+  a.count += b.count;
+  a.sum += b.sum;
+  if (b.min < a.min) a.min = b.min;
+  if (b.max > a.max) a.max = b.max;
+}
+
 /** Merges sketches into a new one, leaving the inputs untouched. */
 export function mergeQuantileSketches(sketches: Iterable<QuantileSketch>): QuantileSketch {
   const out = newQuantileSketch();
-  for (const s of sketches) out.merge(s);
+  for (const s of sketches) mergeSketchInto(out, s);
   return out;
 }
 

@@ -12,6 +12,8 @@ import {
 } from '../../shared/adapters/index.js';
 import { loadTidelineConfig, type TidelineConfig } from '../../shared/config/index.js';
 import type { IngestPorts } from '../../shared/ingest/index.js';
+import type { Reading } from '../../shared/readings/index.js';
+import { reflectionFromReadings } from '../../shared/reflections/index.js';
 
 export interface TestEnvironment {
   readonly config: TidelineConfig;
@@ -39,4 +41,13 @@ export async function testEnvironment(overrides: Record<string, string> = {}): P
   const dynamo = dynamoClientFrom(config);
   await createTables(dynamo, config.tables);
   return { config, dynamo, lakeDir, ports: ingestPortsFrom(config, dynamo, new DirectoryObjectStore(lakeDir)) };
+}
+
+/**
+ * Materialises reflections of `sensorIds` from raw history as version `version` and puts it in
+ * force. They expire a day from now (wall clock): DynamoDB Local really deletes expired items.
+ */
+export async function seedReflections(env: TestEnvironment, sensorIds: readonly string[], history: readonly Reading[], asOf: number, version = 'v1'): Promise<void> {
+  await env.ports.reflections.putReflections(sensorIds.map((id) => reflectionFromReadings(id, version, history, asOf)), Date.now() + 86_400_000);
+  await env.ports.reflections.flipPointer({ version, refreshedAt: asOf, windowEnd: asOf }, null);
 }

@@ -1,18 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { ingestPortsFrom, DirectoryObjectStore, dynamoClientFrom } from '../../../shared/adapters/index.js';
 import { ingestBatch } from '../../../shared/ingest/index.js';
-import { reflectionFromReadings } from '../../../shared/reflections/index.js';
 import { duckdb, lakeRows } from '../../helpers/duckdb.js';
 import { generateReadings, mskEventFactory, prng, recordsFor, T0 } from '../../helpers/factories.js';
-import { testEnvironment, type TestEnvironment } from '../../helpers/stores.js';
+import { seedReflections, testEnvironment, type TestEnvironment } from '../../helpers/stores.js';
 
 const DAY = 86_400_000;
 
 async function seeded(): Promise<TestEnvironment> {
   const env = await testEnvironment();
   const history = generateReadings({ sensors: 5, start: T0 - 30 * DAY, end: T0, stepMs: 900_000, seed: 4 });
-  await env.ports.reflections.putReflections(Array.from({ length: 5 }, (_, s) => reflectionFromReadings(`sensor-${s}`, 'v1', history, T0)), T0 + DAY);
-  await env.ports.reflections.flipPointer({ version: 'v1', refreshedAt: T0, windowEnd: T0 }, null);
+  await seedReflections(env, Array.from({ length: 5 }, (_, s) => `sensor-${s}`), history, T0);
   return env;
 }
 

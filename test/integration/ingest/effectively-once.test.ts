@@ -1,10 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ingestBatch, type IngestPorts } from '../../../shared/ingest/index.js';
-import { reflectionFromReadings } from '../../../shared/reflections/index.js';
 import type { ProducedRecord } from '../../../shared/readings/index.js';
 import { gaussian, generateReadings, mskEventFactory, prng, T0 } from '../../helpers/factories.js';
 import { snapshotOutputs } from '../../helpers/snapshot.js';
-import { testEnvironment, type TestEnvironment } from '../../helpers/stores.js';
+import { seedReflections, testEnvironment, type TestEnvironment } from '../../helpers/stores.js';
 
 const DAY = 86_400_000;
 const SENSORS = 6;
@@ -32,8 +31,7 @@ function stream(seed: number): ProducedRecord[][] {
 async function seededEnvironment(): Promise<TestEnvironment> {
   const env = await testEnvironment();
   const history = generateReadings({ sensors: SENSORS, start: T0 - 30 * DAY, end: T0, stepMs: 900_000, seed: 3 });
-  await env.ports.reflections.putReflections(Array.from({ length: SENSORS }, (_, s) => reflectionFromReadings(`sensor-${s}`, 'v1', history, T0)), T0 + DAY);
-  await env.ports.reflections.flipPointer({ version: 'v1', refreshedAt: T0, windowEnd: T0 }, null);
+  await seedReflections(env, Array.from({ length: SENSORS }, (_, s) => `sensor-${s}`), history, T0);
   return env;
 }
 

@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { DEFAULT_JUDGMENT_CONFIG, ENRICHED_COLUMNS, fixedViewsSql, profileTablesSql } from '../../../shared/judgment/index.js';
 import { ingestBatch } from '../../../shared/ingest/index.js';
 import { encodeParquet } from '../../../shared/lake/index.js';
-import { reflectionFromReadings } from '../../../shared/reflections/index.js';
 import type { Reading } from '../../../shared/readings/index.js';
 import { duckdb, lakeRows, rows } from '../../helpers/duckdb.js';
 import { gaussian, generateReadings, mskEventFactory, prng, T0 } from '../../helpers/factories.js';
-import { testEnvironment } from '../../helpers/stores.js';
+import { seedReflections, testEnvironment } from '../../helpers/stores.js';
 
 const DAY = 86_400_000;
 const SENSORS = 4;
@@ -27,11 +26,7 @@ describe('enrichment', () => {
   beforeAll(async () => {
     const env = await testEnvironment();
     const history = generateReadings({ sensors: SENSORS, start: T0 - 90 * DAY, end: T0, stepMs: 600_000, missingRate: 0.03, seed: 7 });
-    await env.ports.reflections.putReflections(
-      Array.from({ length: SENSORS }, (_, s) => reflectionFromReadings(`sensor-${s}`, 'v1', history, T0)),
-      T0 + DAY,
-    );
-    await env.ports.reflections.flipPointer({ version: 'v1', refreshedAt: T0, windowEnd: T0 }, null);
+    await seedReflections(env, Array.from({ length: SENSORS }, (_, s) => `sensor-${s}`), history, T0);
 
     // Live readings: in order per sensor, uneven steps, missing metrics, spikes of several sizes.
     const rand = prng(11);

@@ -1,9 +1,8 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ingestBatch } from '../../../shared/ingest/index.js';
-import { reflectionFromReadings } from '../../../shared/reflections/index.js';
 import { generateReadings, mskEventFactory, recordsFor, readingFactory, T0 } from '../../helpers/factories.js';
-import { testEnvironment, type TestEnvironment } from '../../helpers/stores.js';
+import { seedReflections, testEnvironment, type TestEnvironment } from '../../helpers/stores.js';
 
 const DAY = 86_400_000;
 
@@ -12,12 +11,7 @@ describe('ingest against DynamoDB Local and a lake directory', () => {
   beforeAll(async () => {
     env = await testEnvironment();
     const history = generateReadings({ sensors: 3, start: T0 - 30 * DAY, end: T0, stepMs: 600_000 });
-    const version = 'v1';
-    await env.ports.reflections.putReflections(
-      ['sensor-0', 'sensor-1', 'sensor-2'].map((id) => reflectionFromReadings(id, version, history, T0)),
-      T0 + 7 * DAY,
-    );
-    await env.ports.reflections.flipPointer({ version, refreshedAt: T0, windowEnd: T0 }, null);
+    await seedReflections(env, ['sensor-0', 'sensor-1', 'sensor-2'], history, T0);
   });
 
   it('judges readings, writes the lake, and dead-letters a bad record', async () => {

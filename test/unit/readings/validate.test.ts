@@ -27,6 +27,8 @@ describe('readReading', () => {
     [{ ...valid, temperature: '71.2' }, 'temperature', 'temperature must be a number or null, got "71.2"'],
     [{ ...valid, sensor_id: undefined }, 'sensor_id', 'sensor_id is missing'],
     [[1, 2], 'value', 'value must be a JSON object, got an array'],
+    [{ ...valid, ts: 9e15 }, 'ts', "ts 9000000000000000 ms is more than 24 h after the record's Kafka timestamp 2026-01-05T00:00:00.000Z"],
+    [{ ...valid, ts: -9e15 }, 'ts', 'ts -9000000000000000 ms is before 2000-01-01'],
   ])('rejects %j naming %s', (body, field, reason) => {
     const attempt = () => readReading(b64('pump-7'), b64(JSON.stringify(body)), T0);
     expect(attempt).toThrow(RecordValidationError);
