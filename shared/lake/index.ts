@@ -4,3 +4,5 @@ export { encodeParquet, decodeParquet, rowsToArrow } from './parquet.js';
 export type { LakeColumnType, LakeSchema } from './parquet.js';
 export { DEVICE_STATUS_COLUMNS } from './device-status.js';
 export type { DeviceStatusRow } from './device-status.js';
+export { columnVector } from './arrow-columns.js';
+export type { LakeCell } from './arrow-columns.js';

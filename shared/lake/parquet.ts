@@ -1,44 +1,18 @@
-import {
-  Bool,
-  Float64,
-  Int32,
-  Int64,
-  Table,
-  TimestampMillisecond,
-  Utf8,
-  tableFromIPC,
-  tableToIPC,
-  vectorFromArray,
-  type DataType,
-  type Vector,
-} from 'apache-arrow';
+import { Table, tableFromIPC, tableToIPC, type Vector } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
+import { columnVector, type LakeCell } from './arrow-columns.js';
 
 /** Column types the lake uses; each maps to one Arrow type (and so one Parquet and SQL type). */
 export type LakeColumnType = 'string' | 'timestamp' | 'double' | 'int' | 'bigint' | 'boolean';
 export type LakeSchema = readonly (readonly [string, LakeColumnType])[];
 
-function arrowType(t: LakeColumnType): DataType {
-  switch (t) {
-    case 'string': return new Utf8();
-    case 'timestamp': return new TimestampMillisecond();
-    case 'double': return new Float64();
-    case 'int': return new Int32();
-    case 'bigint': return new Int64();
-    case 'boolean': return new Bool();
-  }
-}
-
 /** Builds an Arrow table from row objects, column by column, following the schema. */
 export function rowsToArrow<T extends object>(schema: LakeSchema, rows: readonly T[]): Table {
   const columns: Record<string, Vector> = {};
   for (const [name, type] of schema) {
-    const values = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const v = (rows[i] as Record<string, unknown>)[name];
-      values[i] = v === undefined ? null : type === 'bigint' && v !== null ? BigInt(v as number) : v;
-    }
-    columns[name] = vectorFromArray(values, arrowType(type));
+    const values = new Array<LakeCell>(rows.length);
+    for (let i = 0; i < rows.length; i++) values[i] = (rows[i] as Record<string, LakeCell>)[name];
+    columns[name] = columnVector(type, values);
   }
   return new Table(columns);
 }

@@ -1,84 +1,10 @@
-import {
-  Bool,
-  Float64,
-  Int32,
-  Int64,
-  Table,
-  TimestampMillisecond,
-  Utf8,
-  makeData,
-  makeVector,
-  tableToIPC,
-  type Vector,
-} from 'apache-arrow';
-import type { LakeColumnType } from '../lake/index.js';
+import { Table, tableToIPC, type Vector } from 'apache-arrow';
+import { columnVector } from '../lake/index.js';
 import type { CellValue } from './columnar.js';
 import type { QueryResult } from './merge.js';
 
 /** The media type of an Arrow IPC stream, which pyarrow and DuckDB read as they are. */
 export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
-
-/** Validity bitmap of a column, or null when it has no nulls. */
-function validityOf(values: readonly CellValue[]): { bitmap: Uint8Array | null; nulls: number } {
-  const bitmap = new Uint8Array((values.length + 7) >> 3);
-  let nulls = 0;
-  for (let i = 0; i < values.length; i++) {
-    if (values[i] === null || values[i] === undefined) nulls++;
-    else bitmap[i >> 3] |= 1 << (i & 7);
-  }
-  return { bitmap: nulls ? bitmap : null, nulls };
-}
-
-/**
- * One column straight into Arrow buffers: the builder path (vectorFromArray) is several times
- * slower, and the headline query returns 50,000 rows.
- */
-function columnVector(type: LakeColumnType, values: readonly CellValue[]): Vector {
-  const length = values.length;
-  const { bitmap, nulls } = validityOf(values);
-  const base = { length, nullCount: nulls, nullBitmap: bitmap };
-  switch (type) {
-    case 'double': {
-      const data = new Float64Array(length);
-      for (let i = 0; i < length; i++) data[i] = (values[i] as number | null) ?? 0;
-      return makeVector(makeData({ ...base, type: new Float64(), data }));
-    }
-    case 'int': {
-      const data = new Int32Array(length);
-      for (let i = 0; i < length; i++) data[i] = (values[i] as number | null) ?? 0;
-      return makeVector(makeData({ ...base, type: new Int32(), data }));
-    }
-    case 'bigint':
-    case 'timestamp': {
-      const data = new BigInt64Array(length);
-      for (let i = 0; i < length; i++) data[i] = BigInt((values[i] as number | null) ?? 0);
-      if (type === 'bigint') return makeVector(makeData({ ...base, type: new Int64(), data }));
-      // Arrow JS keeps 64-bit timestamps as BigInt64 values, the same layout as Int64.
-      return makeVector(makeData({ ...base, type: new TimestampMillisecond(), data: data as unknown as Int32Array }));
-    }
-    case 'boolean': {
-      const data = new Uint8Array((length + 7) >> 3);
-      for (let i = 0; i < length; i++) if (values[i] === true) data[i >> 3] |= 1 << (i & 7);
-      return makeVector(makeData({ ...base, type: new Bool(), data }));
-    }
-    case 'string': {
-      const valueOffsets = new Int32Array(length + 1);
-      let bytes = 0;
-      for (let i = 0; i < length; i++) {
-        const v = values[i];
-        if (typeof v === 'string') bytes += Buffer.byteLength(v);
-        valueOffsets[i + 1] = bytes;
-      }
-      const data = new Uint8Array(bytes);
-      const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-      for (let i = 0; i < length; i++) {
-        const v = values[i];
-        if (typeof v === 'string') buf.write(v, valueOffsets[i], 'utf8');
-      }
-      return makeVector(makeData({ ...base, type: new Utf8(), data, valueOffsets }));
-    }
-  }
-}
 
 /** The result as an Arrow table: one column per result column, typed from the lake schema. */
 export function resultToArrow(result: QueryResult): Table {
