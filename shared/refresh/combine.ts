@@ -9,7 +9,7 @@ import {
   type SensorReflection,
 } from '../reflections/index.js';
 import { EMPTY_MOMENTS, emptyCoMoments, mergeCoMoments, mergeMoments, quantileOf, type Moments } from '../stats/index.js';
-import { emptyHourPartial, mergeBinsInto, mergeHourPartialInto, sketchFromBins, emptyPressureBins, type HourPartial } from './partials.js';
+import { emptyHourPartial, mergeBinsInto, mergeMetricsInto, sketchFromBins, emptyPressureBins, type HourPartial } from './partials.js';
 
 const DAY_MS = 86_400_000;
 
@@ -47,7 +47,8 @@ export function reflectionFromPartials(
   for (const p of partials) {
     if (p.sensorId !== sensorId || p.hourStart >= windowEnd) continue;
     const hod = hourOfDay(p.hourStart);
-    if (p.hourStart >= dayStart) mergeHourPartialInto(hours[hod], p);
+    // An hour-of-day profile keeps moments and the max only: no sketch bins or co-moments to merge.
+    if (p.hourStart >= dayStart) mergeMetricsInto(hours[hod], p);
     if (p.hourStart >= weekStart) {
       const w = hourOfWeek(p.hourStart);
       week[w] = mergeMoments(week[w], p.temperature);

@@ -115,13 +115,18 @@ export function sketchFromBins(bins: PressureBins): QuantileSketch {
   return s;
 }
 
-/** Merges `from` into `into` (same sensor; hours may differ: the result is a window partial). */
-export function mergeHourPartialInto(into: HourPartial, from: HourPartial): void {
-  into.readings += from.readings;
+/** Merges the per-metric moments and the max pressure only: all an hour-of-day profile keeps. */
+export function mergeMetricsInto(into: HourPartial, from: HourPartial): void {
   into.temperature = mergeMoments(into.temperature, from.temperature);
   into.pressure = mergeMoments(into.pressure, from.pressure);
   into.vibration = mergeMoments(into.vibration, from.vibration);
   if (from.maxPressure !== null) into.maxPressure = into.maxPressure === null ? from.maxPressure : Math.max(into.maxPressure, from.maxPressure);
+}
+
+/** Merges `from` into `into` (same sensor; hours may differ: the result is a window partial). */
+export function mergeHourPartialInto(into: HourPartial, from: HourPartial): void {
+  into.readings += from.readings;
+  mergeMetricsInto(into, from);
   into.vector = mergeCoMoments(into.vector, from.vector);
   into.failures += from.failures;
   if (from.lastFailureTs !== null) into.lastFailureTs = into.lastFailureTs === null ? from.lastFailureTs : Math.max(into.lastFailureTs, from.lastFailureTs);

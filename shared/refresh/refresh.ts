@@ -18,6 +18,26 @@ export function partialDayKey(ts: number): string {
   return `${PARTIALS_PREFIX}/dt=${new Date(ts).toISOString().slice(0, 10)}/partials.json.gz`;
 }
 
+/**
+ * What a refresh process remembers of a lake between runs (a warm Lambda, the local timer): the
+ * day partials it last read or wrote, and the first day it kept when it last dropped expired
+ * partials. A day's partials are a function of the fingerprints of the lake files they came
+ * from, so a remembered day serves every hour whose fingerprint still matches the listing, just
+ * as the stored file would; an hour that does not match is recomputed either way, whoever wrote
+ * the file since. This spares decoding up to 92 partial files on every run.
+ */
+interface RememberedLake {
+  readonly days: Map<string, DayPartials>;
+  expiryCheckedFrom: string | null;
+}
+const remembered = new WeakMap<ObjectStore, RememberedLake>();
+
+function rememberedFor(lake: ObjectStore): RememberedLake {
+  let r = remembered.get(lake);
+  if (!r) remembered.set(lake, (r = { days: new Map(), expiryCheckedFrom: null }));
+  return r;
+}
+
 /** What a refresh needs from the outside. */
 export interface RefreshPorts {
   readonly lake: ObjectStore;
@@ -160,13 +180,20 @@ async function updatePartialsOnce(
   const dayStarts: number[] = [];
   for (let d = Math.floor(windowStart / DAY_MS) * DAY_MS; d < windowEnd; d += DAY_MS) dayStarts.push(d);
   const dayOf = (d: number) => new Date(d).toISOString().slice(0, 10);
+  const memory = rememberedFor(ports.lake);
+  // Days that left the window are forgotten with their files.
+  for (const key of memory.days.keys()) if (key < partialDayKey(dayStarts[0])) memory.days.delete(key);
   const prefixes = dayStarts.flatMap((d) => [LAKE_PREFIX.readings, LAKE_PREFIX.deviceStatus].map((t) => `${t}/dt=${dayOf(d)}/`));
   const [listings, stored] = await Promise.all([
     mapLimit(prefixes, 16, (prefix) => ports.lake.list(prefix)),
     mapLimit(dayStarts, 16, async (d) => {
       const key = partialDayKey(d);
+      const known = memory.days.get(key);
+      if (known) return known;
       const bytes = await ports.lake.get(key);
-      return bytes === null ? { partials: [], fingerprints: new Map<number, string>() } : decodeDayPartials(key, bytes);
+      const day = bytes === null ? { partials: [], fingerprints: new Map<number, string>() } : decodeDayPartials(key, bytes);
+      memory.days.set(key, day);
+      return day;
     }),
   ]);
   const listed = groupByHour(listings.flat());
@@ -211,8 +238,11 @@ async function updatePartialsOnce(
     }
     days[i] = { partials, fingerprints };
     const key = partialDayKey(d);
+    // Forgotten while the file is rewritten: a failed write leaves the next run reading the file.
+    memory.days.delete(key);
     if (fingerprints.size === 0 && partials.length === 0) await ports.lake.delete([key]);
     else await ports.lake.put(key, encodeDayPartials(days[i]));
+    memory.days.set(key, days[i]);
     written++;
   });
   return { days, scanned: changed.length, hoursInWindow: current.size, written };
@@ -221,8 +251,12 @@ async function updatePartialsOnce(
 /** Partial files of days wholly before the longest window are no longer needed. */
 async function dropExpiredPartials(lake: ObjectStore, windowStart: number): Promise<void> {
   const firstKept = partialDayKey(Math.floor(windowStart / DAY_MS) * DAY_MS);
+  // The window moves a day at a time: once a day is enough.
+  const memory = rememberedFor(lake);
+  if (memory.expiryCheckedFrom === firstKept) return;
   const expired = (await lake.list(`${PARTIALS_PREFIX}/`)).filter((k) => k < firstKept);
   if (expired.length > 0) await lake.delete(expired);
+  memory.expiryCheckedFrom = firstKept;
 }
 
 /** Runs the partial-aggregate SQL over the given hour directories; partials grouped by hour. */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DirectoryObjectStore } from '../../../shared/adapters/index.js';
 import { DuckDbSqlEngine } from '../../../shared/adapters/duckdb/index.js';
 import type { Reading } from '../../../shared/readings/index.js';
 import { reflectionFromReadings } from '../../../shared/reflections/index.js';
@@ -32,8 +33,11 @@ describe('refresh over a DuckDB lake and DynamoDB Local', () => {
     for (const id of SENSORS) expectReflectionsClose(got.get(id), reflectionFromReadings(id, version, arrived, windowEnd, WINDOWS));
   }
 
-  it.each([1, 2])('equals the full recomputation after random arrivals, late data, compactions and refreshes (seed %i)', async (seed) => {
-    const { ports } = await portsFor();
+  it.each([1, 2])('equals the full recomputation after random arrivals, late data, compactions and refreshes by two processes (seed %i)', async (seed) => {
+    const { env, ports } = await portsFor();
+    // A second refresher on the same lake with its own memory of day partials, as two warm
+    // Lambda containers would be: each may remember days the other has since rewritten.
+    const other: RefreshPorts = { ...ports, lake: new DirectoryObjectStore(env.lakeDir) };
     const rand = prng(seed);
     const start = T0 - 12 * DAY;
     const all = generateReadings({ sensors: 3, start, end: T0 + DAY, stepMs: HOUR, seed, missingRate: 0.1 }).map((r) =>
@@ -67,7 +71,7 @@ describe('refresh over a DuckDB lake and DynamoDB Local', () => {
       if (--untilRefresh <= 0 && clock > start + 2 * DAY) {
         untilRefresh = 3 + Math.floor(rand() * 5);
         if (rand() < 0.4) await compactClosedHours(ports.lake, { now: clock, lookbackHours: 48 });
-        await refreshReflections(ports, { now: clock, windows: WINDOWS });
+        await refreshReflections(rand() < 0.5 ? ports : other, { now: clock, windows: WINDOWS });
         await expectMatchesFullRecomputation(ports, arrived);
         refreshes++;
       }
