@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -148,6 +149,20 @@ export async function startLocalStores(env: NodeJS.ProcessEnv = process.env): Pr
     if (dynamodb.pid) await writeFile(recordFile, JSON.stringify({ pid: dynamodb.pid, port: dynamodb.port } satisfies EmulatorRecord));
   }
   const emulator = dynamodb;
+  // The emulator runs in its own process group, so nothing stops it when this process exits
+  // without stop(): a second Ctrl-C (process.exit), an uncaught error. Only kill -9 skips this
+  // hook; the next start adopts that orphan. SIGKILL because the hook cannot wait; SQLite keeps
+  // every committed write across a killed process.
+  const stopOnExit = () => {
+    if (emulator.pid === undefined) return;
+    try {
+      process.kill(emulator.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+    rmSync(recordFile, { force: true });
+  };
+  process.on('exit', stopOnExit);
   try {
     const config = loadTidelineConfig({ ...env, DYNAMODB_ENDPOINT: emulator.endpoint, LAKE_DIR: join(dataDir, 'lake') });
     const dynamo = dynamoClientFrom(config);
@@ -156,11 +171,13 @@ export async function startLocalStores(env: NodeJS.ProcessEnv = process.env): Pr
     const stop = async () => {
       dynamo.destroy();
       await emulator.stop();
+      process.off('exit', stopOnExit);
       await rm(recordFile, { force: true });
     };
     return { dataDir, config, dynamodb: emulator, ports, dynamo, stop };
   } catch (e) {
     await emulator.stop();
+    process.off('exit', stopOnExit);
     throw e;
   }
 }
