@@ -46,6 +46,7 @@ export function loadTidelineConfig(env: Env): TidelineConfig {
       warningZ,
       criticalZ,
       minHistory: numberVar(env, 'TIDELINE_MIN_HISTORY', DEFAULT_JUDGMENT_CONFIG.minHistory, { min: 2 }),
+      channelCriticalZ: numberVar(env, 'TIDELINE_CHANNEL_CRITICAL_Z', DEFAULT_JUDGMENT_CONFIG.channelCriticalZ, { min: 0 }),
       alertCloseAfter: numberVar(env, 'TIDELINE_ALERT_CLOSE_AFTER', DEFAULT_JUDGMENT_CONFIG.alertCloseAfter, { min: 1 }),
       failureRiskAlertAt: numberVar(env, 'TIDELINE_FAILURE_RISK_ALERT_AT', DEFAULT_JUDGMENT_CONFIG.failureRiskAlertAt, { min: 0, max: 1 }),
     },

@@ -45,11 +45,11 @@ export type AlertChange =
 
 const TRIGGERS: Record<AlertKind, (row: EnrichedReading, config: JudgmentConfig) => boolean> = {
   // Critical against the hour of day; for a sensor judged on a channel profile (it reports extra
-  // channels), its drift-tolerant channel score beyond the same critical z instead, since that
-  // score already covers temperature alongside every other measurement.
+  // channels), its channel score beyond the channel critical z instead, since that score already
+  // covers temperature alongside every other measurement.
   ANOMALY: (row, config) =>
     row.channel_score != null
-      ? row.channel_score > config.criticalZ
+      ? row.channel_score > config.channelCriticalZ
       : row.anomaly_classification === ANOMALY_CLASSIFICATION.CRITICAL_ANOMALY,
   FAILURE_RISK: (row, config) => row.predictive_failure_risk >= config.failureRiskAlertAt,
 };

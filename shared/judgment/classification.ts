@@ -19,6 +19,13 @@ export interface JudgmentConfig {
   readonly criticalZ: number;
   /** Fewer historical samples than this for the hour of day → INSUFFICIENT_HISTORY. @default 30 */
   readonly minHistory: number;
+  /**
+   * A sensor that reports extra channels opens an ANOMALY alert when its channel score (the
+   * z-score of a 10-reading mean or change, see channelScore) is above this. Higher than
+   * criticalZ because it is the largest of one z per measurement, tested on every reading, of
+   * sensor noise that is rarely Gaussian. @default 5
+   */
+  readonly channelCriticalZ: number;
   /** An alert closes after this many consecutive readings that do not trigger it. @default 5 */
   readonly alertCloseAfter: number;
   /** predictive_failure_risk at or above this opens a FAILURE_RISK alert. @default 0.9 */
@@ -29,6 +36,7 @@ export const DEFAULT_JUDGMENT_CONFIG: JudgmentConfig = Object.freeze({
   warningZ: 2,
   criticalZ: 3,
   minHistory: 30,
+  channelCriticalZ: 5,
   alertCloseAfter: 5,
   failureRiskAlertAt: 0.9,
 });

@@ -197,7 +197,7 @@ export function judgeReading(
   };
   if (reading.channels || window.channels || profile?.channels) {
     row.channels = reading.channels ? JSON.stringify(reading.channels) : null;
-    const best = late ? null : channelScore(reading, profile?.channels, window, config.minHistory);
+    const best = late ? null : channelScore(reading, profile?.channelSteps, window, config.minHistory);
     row.channel_score = best?.score ?? null;
     row.channel_score_channel = best?.name ?? null;
   }

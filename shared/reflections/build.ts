@@ -22,12 +22,12 @@ import {
 
 const DAY_MS = 86_400_000;
 
-/** Welford accumulator of (time, value) pairs, mutable for speed; becomes a 2-d CoMoments. */
-interface TrendAccumulator { n: number; mt: number; mx: number; ctt: number; ctx: number; cxx: number }
+/** Welford accumulator of (u, v) pairs, mutable for speed; becomes a 2-d CoMoments. */
+interface PairAccumulator { n: number; mt: number; mx: number; ctt: number; ctx: number; cxx: number }
 
-function addToTrend(trends: Map<string, TrendAccumulator>, name: string, t: number, x: number): void {
-  let a = trends.get(name);
-  if (!a) trends.set(name, (a = { n: 0, mt: 0, mx: 0, ctt: 0, ctx: 0, cxx: 0 }));
+function addPair(pairs: Map<string, PairAccumulator>, name: string, t: number, x: number): void {
+  let a = pairs.get(name);
+  if (!a) pairs.set(name, (a = { n: 0, mt: 0, mx: 0, ctt: 0, ctx: 0, cxx: 0 }));
   a.n++;
   const dt = t - a.mt;
   const dx = x - a.mx;
@@ -38,8 +38,28 @@ function addToTrend(trends: Map<string, TrendAccumulator>, name: string, t: numb
   a.cxx += dx * (x - a.mx);
 }
 
-function trendCoMoments(a: TrendAccumulator): CoMoments {
+function pairCoMoments(a: PairAccumulator): CoMoments {
   return { n: a.n, mean: [a.mt, a.mx], c: [a.ctt, a.ctx, a.ctx, a.cxx] };
+}
+
+/**
+ * Co-moments of (previous value, value) over each measurement's consecutive values in event-time
+ * order (readings lacking the measurement are skipped; equal times keep their given order).
+ */
+function stepCoMoments(readings: Reading[]): Record<string, CoMoments> {
+  const ordered = readings.slice().sort((a, b) => a.ts - b.ts);
+  const steps = new Map<string, PairAccumulator>();
+  const previous = new Map<string, number>();
+  const step = (name: string, x: number) => {
+    const p = previous.get(name);
+    if (p !== undefined) addPair(steps, name, p, x);
+    previous.set(name, x);
+  };
+  for (const r of ordered) {
+    for (const metric of METRICS) if (r[metric] !== null) step(metric, r[metric] as number);
+    if (r.channels) for (const name in r.channels) step(name, r.channels[name]);
+  }
+  return Object.fromEntries([...steps].map(([name, a]) => [name, pairCoMoments(a)]));
 }
 
 /**
@@ -67,7 +87,9 @@ export function reflectionFromReadings(
   let t = EMPTY_MOMENTS, p = EMPTY_MOMENTS, v = EMPTY_MOMENTS, day = EMPTY_MOMENTS, night = EMPTY_MOMENTS;
   let vector: CoMoments = emptyCoMoments(3);
   const pressures = newQuantileSketch();
-  const trends = new Map<string, TrendAccumulator>();
+  const trends = new Map<string, PairAccumulator>();
+  // Only the channel step profile needs them in event-time order; kept by reference.
+  const profileReadings: Reading[] = [];
   let anyChannels = false;
   let failures = 0;
   let lastFailure: number | null = null;
@@ -103,8 +125,9 @@ export function reflectionFromReadings(
         vector = addVector(vector, [r.temperature, r.pressure, r.vibration]);
       }
       if (r.channels) anyChannels = true;
-      for (const metric of METRICS) if (r[metric] !== null) addToTrend(trends, metric, r.ts, r[metric] as number);
-      if (r.channels) for (const name in r.channels) addToTrend(trends, name, r.ts, r.channels[name]);
+      profileReadings.push(r);
+      for (const metric of METRICS) if (r[metric] !== null) addPair(trends, metric, r.ts, r[metric] as number);
+      if (r.channels) for (const name in r.channels) addPair(trends, name, r.ts, r.channels[name]);
       if (r.status === 'FAILED') {
         failures++;
         lastFailure = lastFailure === null ? r.ts : Math.max(lastFailure, r.ts);
@@ -125,7 +148,7 @@ export function reflectionFromReadings(
         vector,
         failureCount: failures,
         lastFailureTs: lastFailure,
-        ...(anyChannels ? { channels: Object.fromEntries([...trends].map(([name, a]) => [name, trendCoMoments(a)])) } : {}),
+        ...(anyChannels ? { channels: Object.fromEntries([...trends].map(([name, a]) => [name, pairCoMoments(a)])), channelSteps: stepCoMoments(profileReadings) } : {}),
       }
     : null;
   return {

@@ -27,6 +27,13 @@ export interface SensorProfile {
    * over the window. Absent for sensors that report the three metrics only.
    */
   readonly channels?: Readonly<Record<string, CoMoments>>;
+  /**
+   * Only for sensors that report extra channels: per measurement, the mean vector and co-moments
+   * of (previous value, value) over its consecutive values in event-time order. They give its
+   * level and spread, its lag-1 autocorrelation (how persistent it is) and the spread of its
+   * steps: what the channel score judges by. Mergeable like every other moment.
+   */
+  readonly channelSteps?: Readonly<Record<string, CoMoments>>;
 }
 
 /**
