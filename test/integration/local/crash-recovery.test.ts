@@ -1,21 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EmbeddedLog } from '../../../shared/adapters/index.js';
 import { duckdb, rows } from '../../helpers/duckdb.js';
-import { api, waitFor } from './helpers.js';
+import { api, spawnRuntime, waitFor } from './helpers.js';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
 const KILLS = 10;
-
-interface Child {
-  readonly process: ChildProcess;
-  readonly url: string;
-  readonly apiKey: string;
-  readonly output: () => string;
-}
 
 const children: ChildProcess[] = [];
 const dataDirs: string[] = [];
@@ -28,37 +20,9 @@ afterAll(async () => {
   }
 });
 
-/** `tideline start` as its own process (node itself, so its pid is the runtime's), resolved once /health answers. */
-async function startRuntime(dataDir: string, env: Record<string, string> = {}): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/cli/tideline.ts', 'start'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      TIDELINE_DATA_DIR: dataDir,
-      TIDELINE_PORT: '0',
-      TIDELINE_SENSORS: '20',
-      TIDELINE_RATE: '200',
-      TIDELINE_BACKFILL_DAYS: '0',
-      TIDELINE_MALFORMED_RATE: '0.01',
-      TIDELINE_BATCH_WINDOW_MS: '20',
-      TIDELINE_REFRESH_INTERVAL_S: '0',
-      TIDELINE_COMPACTION_INTERVAL_S: '0',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout?.on('data', (d) => (out += d));
-  child.stderr?.on('data', (d) => (out += d));
-  const url = await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`runtime exited (${child.exitCode}): ${out.slice(-2000)}`);
-    return /API\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? null;
-  }, 180_000);
-  const apiKey = /x-api-key: ([A-Za-z0-9_-]+)/.exec(out)![1];
-  await waitFor(async () => ((await fetch(`${url}/health`)).ok ? true : null), 10_000);
-  return { process: child, url, apiKey, output: () => out };
-}
+/** The runtime with the crash test's settings: a malformed record per 100, a short batching window. */
+const startRuntime = (dataDir: string, env: Record<string, string> = {}) =>
+  spawnRuntime(dataDir, { TIDELINE_MALFORMED_RATE: '0.01', TIDELINE_BATCH_WINDOW_MS: '20', ...env }, (c) => children.push(c));
 
 describe('the local runtime under kill -9', () => {
   it(`keeps every produced reading in the lake exactly once across ${KILLS} kills in mid-stream`, async () => {
