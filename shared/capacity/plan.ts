@@ -79,7 +79,7 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   refresh_column_fraction: { value: 0.35, unit: 'of Parquet bytes', source: 'default: the refresh reads the six reading columns of the enriched rows' },
   window_item_kb: { value: 2.4, unit: 'KB', source: `default, ${ITEMS}: a sensor window stored with the version it came from` },
   summary_item_kb: { value: 0.25, unit: 'KB', source: `default, ${ITEMS}: one minute summary` },
-  reflection_item_kb: { value: 16.5, unit: 'KB', source: `default, ${ITEMS}: hour-of-day, hour-of-week and 90-day profile of one sensor` },
+  reflection_item_kb: { value: 5.5, unit: 'KB', source: `default, ${ITEMS}: hour-of-day, hour-of-week and 90-day profile of one sensor, gzipped JSON (16.5 KB as JSON)` },
   alert_item_kb: { value: 1, unit: 'KB', source: `default, ${ITEMS}: an alert with its context` },
   alert_rate: { value: 0.001, unit: 'alerts per reading', source: 'default' },
   dead_letter_rate: { value: 0.0001, unit: 'per reading', source: 'default' },
