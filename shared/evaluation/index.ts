@@ -21,4 +21,6 @@ export {
 } from './skab.js';
 export type { SkabSeries, ColumnMap } from './skab.js';
 export { parseNabCsv, parseNabTime, parseNabWindows } from './nab-files.js';
+export { sweepChannelCriticalZ, leaveFilesOut, consecutiveFolds } from './sweep.js';
+export type { JudgedFile, SweepPoint, HeldOutFold } from './sweep.js';
 export type { NabSeries } from './nab-files.js';

@@ -43,7 +43,10 @@ export type AlertChange =
   | { readonly type: 'opened'; readonly alert: Alert }
   | { readonly type: 'closed'; readonly sensorId: string; readonly alertId: string; readonly closedAt: number };
 
-const TRIGGERS: Record<AlertKind, (row: EnrichedReading, config: JudgmentConfig) => boolean> = {
+/** The columns of a judged reading that decide whether it triggers an alert. */
+export type AlertInputs = Pick<EnrichedReading, 'channel_score' | 'anomaly_classification' | 'predictive_failure_risk'>;
+
+const TRIGGERS: Record<AlertKind, (row: AlertInputs, config: JudgmentConfig) => boolean> = {
   // Critical against the hour of day; for a sensor judged on a channel profile (it reports extra
   // channels), its channel score beyond the channel critical z instead, since that score already
   // covers temperature alongside every other measurement.
@@ -61,7 +64,7 @@ export function alertId(kind: AlertKind, row: EnrichedReading): string {
 }
 
 /** Whether `row` triggers an alert of `kind` under the configured rule (before hysteresis). */
-export function alertTriggered(kind: AlertKind, row: EnrichedReading, config: JudgmentConfig): boolean {
+export function alertTriggered(kind: AlertKind, row: AlertInputs, config: JudgmentConfig): boolean {
   return TRIGGERS[kind](row, config);
 }
 
@@ -87,7 +90,7 @@ export function stepAlertHysteresis(
  * open after it (the product's alert decision for this reading) and whether it opened one.
  * updateAlerts takes the same steps, so this agrees with the alerts actually raised.
  */
-export function alertStateAfter(row: EnrichedReading, window: SensorWindow, config: JudgmentConfig): { open: boolean; opened: boolean } {
+export function alertStateAfter(row: AlertInputs, window: Pick<SensorWindow, 'alerts'>, config: JudgmentConfig): { open: boolean; opened: boolean } {
   let open = false;
   let opened = false;
   for (const kind of KINDS) {
@@ -96,6 +99,25 @@ export function alertStateAfter(row: EnrichedReading, window: SensorWindow, conf
     if (change === 'opened') opened = true;
   }
   return { open, opened };
+}
+
+/**
+ * Replays the alert decisions of one sensor's judged readings, in stream order, from empty alert
+ * state under `config`: whether an alert is open after each. With the config they were judged
+ * under, this is their `alert_open` column; with another, what it would have been (the rule and
+ * the hysteresis are all that depend on the thresholds replayed here).
+ */
+export function replayAlertDecisions(rows: readonly AlertInputs[], config: JudgmentConfig): boolean[] {
+  const state: Pick<SensorWindow, 'alerts'> = { alerts: {} };
+  return rows.map((row) => {
+    let open = false;
+    for (const kind of KINDS) {
+      const { next } = stepAlertHysteresis(state.alerts[kind], alertTriggered(kind, row, config), config.alertCloseAfter);
+      if (next) state.alerts[kind] = next;
+      if (next && next.openAlertId !== null) open = true;
+    }
+    return open;
+  });
 }
 
 /**

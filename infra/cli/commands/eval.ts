@@ -21,9 +21,11 @@ import {
   changepointDelays,
   checkColumnMap,
   confusionOf,
+  consecutiveFolds,
   DEFAULT_SKAB_COLUMN_MAP,
   delaySummary,
   EMPTY_CONFUSION,
+  leaveFilesOut,
   nabProbationaryLength,
   nabScore,
   parseColumnMap,
@@ -32,11 +34,13 @@ import {
   parseSkab,
   qualityOf,
   SKAB_HISTORY_ROWS,
+  sweepChannelCriticalZ,
   type ChangepointDelays,
   type ColumnMap,
   type Confusion,
   type SkabSeries,
 } from '../../../shared/evaluation/index.js';
+import { replayAlertDecisions, type AlertInputs, type JudgmentConfig } from '../../../shared/judgment/index.js';
 import { decodeParquet } from '../../../shared/lake/index.js';
 import { DuckDbSqlEngine } from '../../../shared/adapters/duckdb/index.js';
 import { backfill, readingsHistorySource, refreshReflections } from '../../../shared/refresh/index.js';
@@ -61,6 +65,8 @@ export interface JudgedRow {
   readonly alertOpen: boolean;
   /** This reading raised an alert. */
   readonly alertOpened: boolean;
+  /** The columns the alert rule read, to replay the decision under other thresholds. */
+  readonly inputs: AlertInputs;
 }
 
 /**
@@ -195,13 +201,26 @@ async function judgedRowsFromLake(lake: DirectoryObjectStore, series: readonly P
       if (!c) throw new Error(`lake file ${key} has no ${name} column`);
       return c;
     };
-    const [sensor, ts, offset, open, opened, topic] = ['sensor_id', 'ts', 'kafka_offset', 'alert_open', 'alert_opened', 'kafka_topic'].map(col);
+    const [sensor, ts, offset, open, opened, topic, classification, risk] = [
+      'sensor_id', 'ts', 'kafka_offset', 'alert_open', 'alert_opened', 'kafka_topic', 'anomaly_classification', 'predictive_failure_risk',
+    ].map(col);
+    // Written only for sensors that report channels.
+    const score = table.getChild('channel_score');
     for (let i = 0; i < table.numRows; i++) {
       // Imported history shares the lake; only what the executor judged is scored.
       if (topic.get(i) !== TOPIC) continue;
       bySensor.get(sensor.get(i) as string)?.push({
         offset: Number(offset.get(i)),
-        row: { ts: Number(ts.get(i)), alertOpen: open.get(i) === true, alertOpened: opened.get(i) === true },
+        row: {
+          ts: Number(ts.get(i)),
+          alertOpen: open.get(i) === true,
+          alertOpened: opened.get(i) === true,
+          inputs: {
+            channel_score: (score?.get(i) as number | null | undefined) ?? null,
+            anomaly_classification: classification.get(i) as AlertInputs['anomaly_classification'],
+            predictive_failure_risk: Number(risk.get(i)),
+          },
+        },
       });
     }
   }
@@ -292,9 +311,11 @@ async function evalSkab(args: string[]): Promise<number> {
       'mapped-only': { type: 'boolean', default: false },
       history: { type: 'string' },
       batch: { type: 'string', default: '500' },
+      sweep: { type: 'string' },
     },
   });
-  if (positionals.length !== 1) throw new UsageError('usage: tideline eval skab <dir or file> [--json] [--per-file] [--map metric=Column,…] [--mapped-only] [--history refresh|reference] [--batch N]');
+  if (positionals.length !== 1) throw new UsageError('usage: tideline eval skab <dir or file> [--json] [--per-file] [--map metric=Column,…] [--mapped-only] [--history refresh|reference] [--batch N] [--sweep z,z,…]');
+  const sweepZs = values.sweep === undefined ? null : parseSweep(values.sweep);
   let map: ColumnMap;
   try {
     map = values.map ? parseColumnMap(values.map) : DEFAULT_SKAB_COLUMN_MAP;
@@ -323,6 +344,15 @@ async function evalSkab(args: string[]): Promise<number> {
   const history = historyMode(values.history, channels.length > 0, log);
   const judged = await judgeThroughPipeline(series.map((s) => s.pipeline), { history, batchSize: positiveInt(values.batch, '--batch'), refreshEveryMs: DAY, log });
 
+  const judgment = loadTidelineConfig(process.env).judgment;
+  const judgedFiles = series.map(({ skab, pipeline }) => {
+    const rows = judged.get(pipeline.sensorId) as JudgedRow[];
+    // The replay must reproduce the decisions the executor wrote, or a sweep would mean nothing.
+    const replayed = replayAlertDecisions(rows.map((r) => r.inputs), judgment);
+    const differs = replayed.findIndex((open, i) => open !== rows[i].alertOpen);
+    if (differs >= 0) throw new Error(`replaying the alert rule on ${pipeline.sensorId} disagrees with the lake at judged reading ${differs}`);
+    return { labels: (skab.anomaly as readonly boolean[]).slice(SKAB_HISTORY_ROWS), rows: rows.map((r) => r.inputs) };
+  });
   const outcomes: FileOutcome[] = series.map(({ file, skab, pipeline }) => {
     const rows = judged.get(pipeline.sensorId) as JudgedRow[];
     const labels = (skab.anomaly as readonly boolean[]).slice(SKAB_HISTORY_ROWS);
@@ -350,6 +380,8 @@ async function evalSkab(args: string[]): Promise<number> {
     `  changepoints answered ${cps.detected}/${cps.changepoints} · delay mean ${fixed(delay.meanS, 1)} s, median ${fixed(delay.medianS, 1)} s`,
     `  SKAB leaderboard: T-squared+Q 0.76 / 26.6 % · Conv-AE 0.78 / 13.6 % · Isolation forest 0.29 / 2.6 % (F1 / FAR)`,
   ];
+  const sweep = sweepZs ? sweepReport(judgedFiles, sweepZs, judgment) : null;
+  if (sweep) lines.push(...sweep.lines);
   (values.json ? log : (l: string) => process.stdout.write(`${l}\n`))(lines.join('\n'));
   if (values.json) {
     const perFile = values['per-file']
@@ -372,11 +404,56 @@ async function evalSkab(args: string[]): Promise<number> {
         changepoint_delay_median_s: round(delay.medianS, 2),
         column_map: map,
         channels,
+        channel_critical_z: judgment.channelCriticalZ,
         ...perFile,
+        ...(sweep ? sweep.json : {}),
       })}\n`,
     );
   }
   return 0;
+}
+
+/** `--sweep 3,4,5`: the channel critical z values to replay, each a finite number ≥ 0. */
+function parseSweep(text: string): number[] {
+  return text.split(',').map((part) => {
+    const z = part.trim() === '' ? Number.NaN : Number(part);
+    if (!(Number.isFinite(z) && z >= 0)) throw new UsageError(`--sweep takes channel critical z values separated by commas, e.g. 3,4,5,6; "${part}" is not a number ≥ 0`);
+    return z;
+  });
+}
+
+/** Held-out files per fold of the leave-files-out check, and the false alarm rate the choice must keep. */
+const SWEEP_FOLDS = 4;
+const SWEEP_MAX_FAR = 0.1;
+
+/**
+ * The figures at each swept channel critical z, and a leave-files-out check of choosing it: with
+ * the files in SWEEP_FOLDS consecutive folds, each fold's z is the best F1 with FAR at most
+ * SWEEP_MAX_FAR on the other files, scored on the fold.
+ */
+function sweepReport(files: { labels: readonly boolean[]; rows: readonly AlertInputs[] }[], zs: readonly number[], judgment: JudgmentConfig) {
+  const points = sweepChannelCriticalZ(files, zs, judgment);
+  const folds = leaveFilesOut(points, consecutiveFolds(files.length, SWEEP_FOLDS), SWEEP_MAX_FAR);
+  const heldOut = folds.reduce((a, f) => addConfusion(a, f.confusion), EMPTY_CONFUSION);
+  const hq = qualityOf(heldOut);
+  const lines = [
+    `  sweep of the channel critical z (replayed on the judged readings; default ${judgment.channelCriticalZ}):`,
+    ...points.map((p) => {
+      const q = qualityOf(p.pooled);
+      return `    z ${String(p.channelCriticalZ).padEnd(5)} F1 ${fixed(q.f1)} · FAR ${pct(q.far).padStart(7)} · MAR ${pct(q.mar).padStart(7)}`;
+    }),
+    `  leave-files-out (${folds.length} folds of consecutive files; z = best F1 with FAR ≤ ${100 * SWEEP_MAX_FAR} % on the other files):`,
+    ...folds.map((f) => {
+      const q = qualityOf(f.confusion);
+      return `    held out files ${f.heldOut.join(',')}: chose z ${f.chosenZ ?? 'none'} · F1 ${fixed(q.f1)} · FAR ${pct(q.far)} · MAR ${pct(q.mar)}`;
+    }),
+    `    pooled over held-out files: F1 ${fixed(hq.f1)} · FAR ${pct(hq.far)} · MAR ${pct(hq.mar)}`,
+  ];
+  const json = {
+    sweep: points.map((p) => ({ channel_critical_z: p.channelCriticalZ, ...p.pooled, f1: round(qualityOf(p.pooled).f1), far: round(qualityOf(p.pooled).far), mar: round(qualityOf(p.pooled).mar) })),
+    held_out: { folds: folds.map((f) => ({ files: f.heldOut, chosen_z: f.chosenZ, ...f.confusion })), f1: round(hq.f1), far: round(hq.far), mar: round(hq.mar) },
+  };
+  return { lines, json };
 }
 
 async function evalNab(args: string[]): Promise<number> {

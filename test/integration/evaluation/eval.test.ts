@@ -38,7 +38,7 @@ describe('tideline eval skab on SKAB files, through the real pipeline', () => {
   });
 
   it('prints one JSON object last with pooled F1, FAR and MAR that agree with its counts', async () => {
-    const { stdout, code } = await tideline('eval', 'skab', dir, '--json', '--per-file');
+    const { stdout, code } = await tideline('eval', 'skab', dir, '--json', '--per-file', '--sweep', '4,5,6');
     expect(code).toBe(0);
     const r = lastJsonLine(stdout);
     // valve1/3.csv has 1148 rows and valve1/5.csv 1154; the first 400 of each are history.
@@ -54,7 +54,23 @@ describe('tideline eval skab on SKAB files, through the real pipeline', () => {
     expect(r.f1 as number).toBeGreaterThan(0.7);
     expect(r.far as number).toBeLessThan(0.1);
     expect(r.channels).toContain('Volume_Flow_RateRMS');
+    // The sweep replays the decisions: at the default channel critical z it gives the run's own counts.
+    expect(r.channel_critical_z).toBe(5);
+    const sweep = r.sweep as { channel_critical_z: number; tp: number; fp: number; fn: number; tn: number }[];
+    expect(sweep.map((p) => p.channel_critical_z)).toEqual([4, 5, 6]);
+    expect(sweep[1]).toMatchObject({ tp, fp, fn, tn });
+    // A higher threshold never raises more alerts.
+    expect(sweep[0].tp + sweep[0].fp).toBeGreaterThanOrEqual(sweep[1].tp + sweep[1].fp);
+    expect(sweep[1].tp + sweep[1].fp).toBeGreaterThanOrEqual(sweep[2].tp + sweep[2].fp);
+    const heldOut = r.held_out as { folds: { files: number[] }[] };
+    expect(heldOut.folds.map((f) => f.files)).toEqual([[0], [1]]);
   }, 180_000);
+
+  it('rejects a sweep value that is not a number', async () => {
+    const { stderr, code } = await tideline('eval', 'skab', dir, '--sweep', '4,five');
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('--sweep takes channel critical z values separated by commas, e.g. 3,4,5,6; "five" is not a number ≥ 0');
+  }, 60_000);
 
   it('names the file and line of a malformed benchmark file', async () => {
     const bad = await mkdtemp(join(tmpdir(), 'tideline-skab-bad-'));
