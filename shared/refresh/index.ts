@@ -14,7 +14,7 @@ export {
   PARTIAL_COLUMNS,
 } from './partials.js';
 export type { HourPartial, PressureBins, DayPartials, SketchMapping } from './partials.js';
-export { hourPartialsSql, pressureBinsSql, deviceFailuresSql, sqlString } from './sql.js';
+export { hourPartialsSql, deviceFailuresSql, sqlString } from './sql.js';
 export type { LakeSqlSource, LakeScan } from './sql.js';
 export {
   visibleLakeKeys,

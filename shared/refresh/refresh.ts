@@ -4,7 +4,7 @@ import type { ObjectStore, ReflectionStore, SqlEngine, SqlRow } from '../ports/i
 import { REFLECTION_WINDOWS, type ReflectionPointer, type SensorReflection } from '../reflections/index.js';
 import { reflectionFromPartials, type ReflectionWindows } from './combine.js';
 import { addToBins, decodeDayPartials, emptyHourPartial, encodeDayPartials, type DayPartials, type HourPartial } from './partials.js';
-import { assertDialect, deviceFailuresSql, hourPartialsSql, pressureBinsSql, type LakeScan, type LakeSqlSource } from './sql.js';
+import { assertDialect, deviceFailuresSql, hourPartialsSql, type LakeScan, type LakeSqlSource } from './sql.js';
 import { fingerprintOf, groupByHour, visibleHourFiles, type HourDirectory } from './visibility.js';
 
 const HOUR_MS = 3_600_000;
@@ -268,9 +268,8 @@ async function computeHours(ports: RefreshPorts, dirs: readonly HourDirectory[])
   });
   const readings = scanOf('readings');
   const status = scanOf('deviceStatus');
-  const [partialRows, binRows, failureRows] = await Promise.all([
+  const [readingRows, failureRows] = await Promise.all([
     readings.hours.length ? ports.sql.query(hourPartialsSql(ports.lakeSql, readings)) : [],
-    readings.hours.length ? ports.sql.query(pressureBinsSql(ports.lakeSql, readings)) : [],
     status.hours.length ? ports.sql.query(deviceFailuresSql(ports.lakeSql, status)) : [],
   ]);
   const partials = new Map<string, HourPartial>();
@@ -282,7 +281,13 @@ async function computeHours(ports: RefreshPorts, dirs: readonly HourDirectory[])
     if (!p) partials.set(key, (p = emptyHourPartial(sensorId, hourStart)));
     return p;
   };
-  for (const row of partialRows) {
+  for (const row of readingRows) {
+    if (num(row.whole_hour) === 0) {
+      // A pressure bin's row; rows without a pressure have no sign and no bin.
+      const sign = num(row.sign);
+      if (sign !== null) addToBins(partialOf(row).pressureBins, sign, num(row.bin) ?? 0, num(row.p_n) ?? 0);
+      continue;
+    }
     const p = partialOf(row);
     p.readings = num(row.readings) ?? 0;
     p.temperature = moments(row, 't');
@@ -295,7 +300,6 @@ async function computeHours(ports: RefreshPorts, dirs: readonly HourDirectory[])
     p.failures += num(row.failures) ?? 0;
     p.lastFailureTs = maxOrNull(p.lastFailureTs, num(row.last_failure_ms));
   }
-  for (const row of binRows) addToBins(partialOf(row).pressureBins, num(row.sign) ?? 0, num(row.bin) ?? 0, num(row.n) ?? 0);
   for (const row of failureRows) {
     const p = partialOf(row);
     p.failures += num(row.failures) ?? 0;

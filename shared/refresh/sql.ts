@@ -75,16 +75,28 @@ const moments = (x: string, name: string, n = `count(${x})`) =>
   `${n} AS ${name}_n, avg(${x}) AS ${name}_mean, coalesce(var_samp(${x}) * (${n} - 1), 0) AS ${name}_m2`;
 
 /**
- * Per sensor and hour: count, mean and M2 (sample variance × (n − 1)) per metric, max pressure,
- * mean vector and co-moments of complete (temperature, pressure, vibration) vectors, and FAILED
- * readings. Columns match PARTIAL_COLUMNS.
+ * One scan, two groupings (GROUPING SETS, the same on DuckDB and Athena):
+ * - per sensor and hour (`whole_hour` = 1): count, mean and M2 (sample variance × (n − 1)) per
+ *   metric, max pressure, mean vector and co-moments of complete (temperature, pressure,
+ *   vibration) vectors, and FAILED readings; columns match PARTIAL_COLUMNS;
+ * - per sensor, hour and pressure bin (`whole_hour` = 0): the pressure histogram over the quantile
+ *   sketch's bins, `sign` (−1, 0, 1; null without a pressure) and `bin` = ⌈log2|p| · multiplier⌉ +
+ *   offset with the sketch's own constants, counted by `p_n`.
+ * One query instead of two: for an hour of new data the query's fixed cost is most of the refresh.
  */
 export function hourPartialsSql(source: LakeSqlSource, scan: LakeScan): string {
   const d = dialectOf(source);
+  const min = String(SKETCH_MAPPING.minPossible);
   const c = (x: string) => `CASE WHEN complete = 1 THEN ${x} END`;
   const co = (a: string, b: string) => `coalesce(covar_samp(${c(a)}, ${c(b)}) * (sum(complete) - 1), 0)`;
-  return `${readingsCte(d, scan)}
-SELECT sensor_id, hour_start_ms, count(*) AS readings,
+  return `${readingsCte(d, scan)}, b AS (
+  SELECT r.*,
+    CASE WHEN p IS NULL THEN NULL WHEN p > ${min} THEN 1 WHEN p < -${min} THEN -1 ELSE 0 END AS sign,
+    CASE WHEN abs(p) > ${min} THEN ceil(log2(abs(p)) * ${String(SKETCH_MAPPING.multiplier)}) + ${SKETCH_MAPPING.offset} ELSE 0 END AS bin
+  FROM r
+)
+SELECT sensor_id, hour_start_ms, CASE WHEN grouping(sign, bin) = 0 THEN 0 ELSE 1 END AS whole_hour, sign, bin,
+  count(*) AS readings,
   ${moments('t', 't')},
   ${moments('p', 'p')},
   ${moments('v', 'v')},
@@ -95,26 +107,8 @@ SELECT sensor_id, hour_start_ms, count(*) AS readings,
   coalesce(var_samp(${c('v')}) * (sum(complete) - 1), 0) AS c_vv,
   sum(CASE WHEN status = 'FAILED' THEN 1 ELSE 0 END) AS failures,
   max(CASE WHEN status = 'FAILED' THEN ts_ms END) AS last_failure_ms
-FROM r
-GROUP BY sensor_id, hour_start_ms`;
-}
-
-/**
- * Per sensor and hour, the pressure histogram over the quantile sketch's bins: sign (−1, 0, 1),
- * bin key = ⌈log2|p| · multiplier⌉ + offset, with the sketch's own constants, and count.
- */
-export function pressureBinsSql(source: LakeSqlSource, scan: LakeScan): string {
-  const d = dialectOf(source);
-  const min = String(SKETCH_MAPPING.minPossible);
-  return `${readingsCte(d, scan)}, b AS (
-  SELECT sensor_id, hour_start_ms,
-    CASE WHEN p > ${min} THEN 1 WHEN p < -${min} THEN -1 ELSE 0 END AS sign,
-    CASE WHEN abs(p) > ${min} THEN ceil(log2(abs(p)) * ${String(SKETCH_MAPPING.multiplier)}) + ${SKETCH_MAPPING.offset} ELSE 0 END AS bin
-  FROM r WHERE p IS NOT NULL
-)
-SELECT sensor_id, hour_start_ms, sign, bin, count(*) AS n
 FROM b
-GROUP BY sensor_id, hour_start_ms, sign, bin`;
+GROUP BY GROUPING SETS ((sensor_id, hour_start_ms), (sensor_id, hour_start_ms, sign, bin))`;
 }
 
 /** Per sensor and hour, FAILED events of the device_status table. */

@@ -6,7 +6,6 @@ import {
   hourPartialsSql,
   manifestKey,
   newestManifestKey,
-  pressureBinsSql,
   deviceFailuresSql,
   resolveVisible,
   type LakeScan,
@@ -85,7 +84,7 @@ describe('the partial-aggregate SQL generator', () => {
         .replace(/FROM "tideline_lake"\."readings" WHERE .*?\)\)( AND "\$path" NOT IN \(.*?\))?/s, 'FROM <lake>')
         .replace(/CAST\(to_unixtime\((.*?)\) \* 1000 AS BIGINT\)/g, 'epoch_ms($1)');
     expect(normalise(athena)).toBe(normalise(duck));
-    for (const gen of [pressureBinsSql, deviceFailuresSql]) {
+    for (const gen of [deviceFailuresSql]) {
       expect(normalise(gen({ kind: 'athena', database: 'tideline_lake', lakeUri: 's3://lake-bucket/' }, scan))).toBe(normalise(gen({ kind: 'duckdb', root: '/lake' }, scan)));
     }
   });
