@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { TidelineConfig } from '../config/index.js';
-import { ReflectionCache, type IngestPorts } from '../ingest/index.js';
+import { IngestStateCache, ReflectionCache, type IngestPorts } from '../ingest/index.js';
 import type { ObjectStore } from '../ports/index.js';
 import { documentClient } from './dynamodb/batch.js';
 import { DynamoAlertStore } from './dynamodb/alert-store.js';
@@ -46,6 +46,7 @@ export function ingestPortsFrom(config: TidelineConfig, dynamo: DynamoDBClient, 
     alerts: new DynamoAlertStore(doc, config.tables.alerts, config.retention.alertsMs),
     deadLetters: new DynamoDeadLetterStore(doc, config.tables.deadLetters, config.retention.deadLettersMs),
     reflectionCache: new ReflectionCache(reflections, config.judgment.minHistory),
+    stateCache: new IngestStateCache(),
   };
 }
 

@@ -29,6 +29,7 @@ import type {
 import { settleAll } from '../async.js';
 import { decodeRecords, judgeReadings } from './judge-batch.js';
 import type { ReflectionCache } from './reflection-cache.js';
+import type { CommittedPartitionState, IngestStateCache } from './state-cache.js';
 
 export interface IngestPorts {
   readonly lake: ObjectStore;
@@ -38,6 +39,8 @@ export interface IngestPorts {
   readonly alerts: AlertStore;
   readonly deadLetters: DeadLetterStore;
   readonly reflectionCache: ReflectionCache;
+  /** Keeps each partition's committed windows and minute summaries across batches of a warm function; absent: read every batch. */
+  readonly stateCache?: IngestStateCache;
   /** Optional outside consumers of judged readings and alerts (e.g. InfluxDB); offered after the mark is committed. */
   readonly sinks?: readonly JudgedReadingSink[];
 }
@@ -71,9 +74,10 @@ const emptyResult = (version: string | null): IngestResult => ({
  * Ingests one MSK batch effectively once. Per topic partition:
  * 1. read the partition's high-water mark; remove lake files a failed earlier attempt may have left;
  * 2. skip records at or below the mark; decode, validate and judge the rest against one reflection version;
- * 3. record the lake files about to be written (so a retry can remove them), write them;
- * 4. write windows, minute summaries, alerts and dead letters (each idempotent or offset-guarded);
+ * 3. record the lake files about to be written (so a retry can remove them);
+ * 4. write them, and alongside them windows, minute summaries, alerts and dead letters (each idempotent or offset-guarded);
  * 5. advance the mark. A crash anywhere before 5 makes the retry redo the same work from the same state.
+ * A warm function keeps what it committed (`stateCache`) instead of reading it back.
  */
 export async function ingestBatch(event: MskEvent, ports: IngestPorts, config: IngestConfig): Promise<IngestResult> {
   const pointer = await ports.reflections.currentPointer();
@@ -87,8 +91,19 @@ export async function ingestBatch(event: MskEvent, ports: IngestPorts, config: I
 }
 
 async function ingestPartition(batch: PartitionBatch, currentVersion: string | null, ports: IngestPorts, config: IngestConfig): Promise<IngestResult> {
+  try {
+    return await ingestPartitionOnce(batch, currentVersion, ports, config);
+  } catch (e) {
+    // What this attempt wrote may or may not be committed: read the partition's state back next time.
+    ports.stateCache?.forget(batch.topic, batch.partition);
+    throw e;
+  }
+}
+
+async function ingestPartitionOnce(batch: PartitionBatch, currentVersion: string | null, ports: IngestPorts, config: IngestConfig): Promise<IngestResult> {
   const { topic, partition } = batch;
   const mark: PartitionMark = (await ports.state.getPartitionMark(topic, partition)) ?? { topic, partition, hwm: -1, pending: null };
+  const cached = ports.stateCache?.validAt(topic, partition, mark.hwm) ?? null;
   if (mark.pending) await ports.lake.delete(mark.pending.files);
   // A retry judges against the version the failed attempt used, so its summaries and rows agree.
   const version = mark.pending ? mark.pending.reflectionVersion : currentVersion;
@@ -117,23 +132,23 @@ async function ingestPartition(batch: PartitionBatch, currentVersion: string | n
   }
   result.processed = decoded.readings.length;
 
-  const writes: Promise<unknown>[] = [];
   let lakeFiles: { key: string; body: Uint8Array }[] = [];
   let windowsToStore: StoredSensorWindow[] = [];
-  let summaries: MinuteSummary[] = [];
+  let summaries: Promise<MinuteSummary[]> = Promise.resolve([]);
   let alertChanges: Parameters<AlertStore['apply']>[0] = [];
   let judgedRows: readonly EnrichedReading[] = [];
 
   if (topic === config.topics.readings && decoded.readings.length > 0) {
     const sensorIds = [...new Set(decoded.readings.map((r) => r.reading.sensor_id))];
+    const unknown = cached ? sensorIds.filter((id) => !cached.windows.has(id)) : sensorIds;
     const [contextOf, stored] = await Promise.all([
       ports.reflectionCache.contextsFor(version, sensorIds),
-      ports.state.getSensorWindows(sensorIds),
+      unknown.length > 0 ? ports.state.getSensorWindows(unknown) : new Map<string, StoredSensorWindow>(),
     ]);
     const bases = new Map<string, WindowVersion | null>();
     const windows = new Map<string, SensorWindow>();
     for (const id of sensorIds) {
-      const base = committedWindow(stored.get(id), mark.hwm);
+      const base = cached?.windows.get(id) ?? committedWindow(stored.get(id), mark.hwm);
       bases.set(id, base);
       windows.set(id, base ? cloneWindow(base.window) : emptyWindow());
     }
@@ -146,7 +161,8 @@ async function ingestPartition(batch: PartitionBatch, currentVersion: string | n
       previous: bases.get(id) ?? null,
     }));
     lakeFiles = lakeFilesByHour('readings', ENRICHED_COLUMNS, judged.rows, topic, partition);
-    summaries = await foldMinuteSummaries(judged.rows, ports.minuteSummaries);
+    // Read (when not cached) while the pending mark is written below.
+    summaries = foldMinuteSummaries(judged.rows, ports.minuteSummaries, cached);
     for (const row of judged.rows) {
       if (row.anomaly_classification === ANOMALY_CLASSIFICATION.CRITICAL_ANOMALY) result.critical++;
       result.newestEventTs = Math.max(result.newestEventTs ?? row.ts, row.ts);
@@ -166,16 +182,23 @@ async function ingestPartition(batch: PartitionBatch, currentVersion: string | n
   }
   result.lakeFiles = lakeFiles.length;
 
-  if (lakeFiles.length > 0) {
-    await ports.state.putPartitionMark({ ...mark, pending: { files: lakeFiles.map((f) => f.key), through: lastOffset, reflectionVersion: version } });
-    await settleAll(lakeFiles.map((f) => ports.lake.put(f.key, f.body)));
-  }
+  const pendingMark =
+    lakeFiles.length > 0
+      ? ports.state.putPartitionMark({ ...mark, pending: { files: lakeFiles.map((f) => f.key), through: lastOffset, reflectionVersion: version } })
+      : Promise.resolve();
+  // Both settle before anything can fail, so no write is left running into a redelivery.
+  const [folded] = await settleAll<unknown>([summaries, pendingMark]);
+  const changedSummaries = folded as MinuteSummary[];
+  // The lake files (what makes a reading queryable) and the stores' writes together: each is
+  // idempotent or offset-guarded, and only the mark below commits them.
+  const writes: Promise<unknown>[] = lakeFiles.map((f) => ports.lake.put(f.key, f.body));
   if (windowsToStore.length > 0) writes.push(ports.state.putSensorWindows(windowsToStore));
-  if (summaries.length > 0) writes.push(ports.minuteSummaries.putMany(summaries));
+  if (changedSummaries.length > 0) writes.push(ports.minuteSummaries.putMany(changedSummaries));
   if (alertChanges.length > 0) writes.push(ports.alerts.apply(alertChanges));
   if (decoded.deadLetters.length > 0) writes.push(ports.deadLetters.putMany(decoded.deadLetters));
   await settleAll(writes);
   await ports.state.putPartitionMark({ topic, partition, hwm: lastOffset, pending: null });
+  ports.stateCache?.committed(topic, partition, lastOffset, cached, windowsToStore, changedSummaries);
   offerToSinks(ports.sinks, judgedRows, alertChanges);
   return result;
 }
@@ -227,14 +250,19 @@ function lakeFilesByHour<T extends { ts: number; kafka_offset: number }>(
  * row up to its `applied_through` offset (a failed attempt may have written it), so only newer
  * rows are added: re-delivery never counts a reading twice.
  */
-async function foldMinuteSummaries(rows: readonly EnrichedReading[], store: MinuteSummaryStore): Promise<MinuteSummary[]> {
-  const keys = new Map<string, MinuteSummaryKey>();
+async function foldMinuteSummaries(rows: readonly EnrichedReading[], store: MinuteSummaryStore, cached: CommittedPartitionState | null): Promise<MinuteSummary[]> {
+  const summaries = new Map<string, MinuteSummary>();
+  const unknown = new Map<string, MinuteSummaryKey>();
   for (const r of rows) {
     const minute = minuteOf(r.ts);
-    keys.set(minuteSummaryKey(r.sensor_id, minute, r.anomaly_classification), { sensorId: r.sensor_id, minute, classification: r.anomaly_classification });
+    const key = minuteSummaryKey(r.sensor_id, minute, r.anomaly_classification);
+    const known = cached?.summaries.get(key);
+    if (known) summaries.set(key, known);
+    else unknown.set(key, { sensorId: r.sensor_id, minute, classification: r.anomaly_classification });
   }
-  const summaries = new Map<string, MinuteSummary>();
-  for (const s of await store.getMany([...keys.values()])) summaries.set(minuteSummaryKey(s.sensor_id, s.minute, s.anomaly_classification), s);
+  if (unknown.size > 0) {
+    for (const s of await store.getMany([...unknown.values()])) summaries.set(minuteSummaryKey(s.sensor_id, s.minute, s.anomaly_classification), s);
+  }
   const stored = new Map([...summaries].map(([k, s]) => [k, s.applied_through]));
   const changed = new Set<string>();
   for (const r of rows) {
