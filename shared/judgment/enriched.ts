@@ -64,9 +64,9 @@ export interface EnrichedReading {
   /** The reading's extra channels as JSON text, so the lake keeps every measurement; null without. */
   channels?: string | null;
   /**
-   * Largest drift-tolerant z over every measurement (metrics and channels) of the sensor's channel
-   * profile: |mean of the last WINDOW_ROWS values − profile mean| / √(σ² + D²), D being how far the
-   * measurement's linear trend moved it across the profile window. Null without a channel profile.
+   * Largest |z| over every measurement (metrics and channels) of the sensor's channel step profile:
+   * the 10-reading mean against the profile mean for a stationary measurement, the 10-step change
+   * for a persistent one (see channelScore). Null without a channel profile.
    */
   channel_score?: number | null;
   /** The measurement that gave channel_score. */
