@@ -88,26 +88,30 @@ export function createCoordinatorApp(deps: CoordinatorDeps): { handle(req: ApiRe
 
   async function answer(route: string, spec: QuerySpec, ctx: RouteContext): Promise<ApiResponse> {
     const queryId = randomUUID();
-    let result: (QueryResult & { queryId: string }) | null = null;
-    let status = 200;
+    const log = (status: number, result: QueryResult | null) =>
+      ports.queryLog
+        .record({ queryId, startedAt: ctx.startedAt, latencyMs: now() - ctx.startedAt, route, status, rows: result?.rowCount ?? 0, slices: result?.stats.slices ?? 0 })
+        .catch((e) => logError('query log write failed', e));
+    let result: QueryResult & { queryId: string };
     try {
       result = await runQuery(spec, ports, { maxQueryMs: config.limits.maxQueryMs, queryId, now });
     } catch (e) {
-      status = e instanceof QueryError ? e.status : 500;
+      await log(e instanceof QueryError ? e.status : 500, null);
       throw e;
-    } finally {
-      const latencyMs = now() - ctx.startedAt;
-      await ports.queryLog
-        .record({ queryId, startedAt: ctx.startedAt, latencyMs, route, status, rows: result?.rowCount ?? 0, slices: result?.stats.slices ?? 0 })
-        .catch((e) => logError('query log write failed', e));
     }
+    // The log write runs while the result is encoded; it is awaited before the response leaves,
+    // since Lambda may freeze the process as soon as the handler returns.
+    const logged = log(200, result);
     const headers = { 'x-tideline-query-id': queryId, 'x-tideline-truncated': String(result.truncated), 'x-tideline-rows': String(result.rowCount) };
-    if (wantsArrow(ctx.req)) return { status: 200, headers: { 'content-type': ARROW_STREAM, ...headers }, body: resultToArrowStream(result) };
-    return json(
-      200,
-      { query_id: queryId, columns: result.columns, rows: resultToJsonRows(result), row_count: result.rowCount, truncated: result.truncated, stats: result.stats },
-      headers,
-    );
+    const response: ApiResponse = wantsArrow(ctx.req)
+      ? { status: 200, headers: { 'content-type': ARROW_STREAM, ...headers }, body: resultToArrowStream(result) }
+      : json(
+          200,
+          { query_id: queryId, columns: result.columns, rows: resultToJsonRows(result), row_count: result.rowCount, truncated: result.truncated, stats: result.stats },
+          headers,
+        );
+    await logged;
+    return response;
   }
 
   const routes: Route[] = [
@@ -234,11 +238,7 @@ export function createCoordinatorApp(deps: CoordinatorDeps): { handle(req: ApiRe
     try {
       return await match.route.run({ req, params: match.params, startedAt });
     } catch (e) {
-      if (e instanceof QueryError) {
-        const extra: Record<string, unknown> = {};
-        for (const k of ['field', 'limit', 'sliceId'] as const) if (k in e) extra[k === 'sliceId' ? 'slice' : k] = (e as unknown as Record<string, unknown>)[k];
-        return problem(e.status, e.name, e.message, extra);
-      }
+      if (e instanceof QueryError) return queryErrorResponse(e);
       const id = randomUUID();
       logError(`unexpected error (${id}) on ${req.method} ${req.path}`, e);
       return problem(500, 'InternalError', `unexpected error ${id}; it is logged under that id`);
@@ -246,6 +246,13 @@ export function createCoordinatorApp(deps: CoordinatorDeps): { handle(req: ApiRe
   }
 
   return { handle, routes };
+}
+
+/** A query error as the API answers it: its status, and its type, message and fields under `error`. */
+export function queryErrorResponse(e: QueryError): ApiResponse {
+  const extra: Record<string, unknown> = {};
+  for (const k of ['field', 'limit', 'sliceId'] as const) if (k in e) extra[k === 'sliceId' ? 'slice' : k] = (e as unknown as Record<string, unknown>)[k];
+  return problem(e.status, e.name, e.message, extra);
 }
 
 function matchRoute(routes: readonly Route[], method: string, path: string): { route: Route; params: Record<string, string> } | 'method' | null {

@@ -1,7 +1,7 @@
 import { coordinatorPortsFrom, dynamoClientFrom, lakeFrom } from '../../shared/adapters/index.js';
 import { loadTidelineConfig } from '../../shared/config/index.js';
 import { loadQueryConfig } from '../../shared/query/index.js';
-import { makeApiGatewayHandler } from './api-gateway.js';
+import { LAMBDA_RESPONSE_LIMIT_BYTES, makeApiGatewayHandler } from './api-gateway.js';
 import { createCoordinatorApp } from './app.js';
 
 // Built once per container: configuration errors fail the cold start, naming the variable.
@@ -11,4 +11,6 @@ const query = loadQueryConfig(process.env);
 const ports = coordinatorPortsFrom(config, query, dynamoClientFrom(config), lakeFrom(config));
 
 /** Lambda entry: API Gateway HTTP API (payload 2.0) → the query API. */
-export const handler = makeApiGatewayHandler(createCoordinatorApp({ ports, config: query, criticalZ: config.judgment.criticalZ }));
+export const handler = makeApiGatewayHandler(createCoordinatorApp({ ports, config: query, criticalZ: config.judgment.criticalZ }), {
+  maxResponseBytes: LAMBDA_RESPONSE_LIMIT_BYTES,
+});

@@ -5,7 +5,7 @@ import type { LakeColumnType } from './parquet.js';
 export type LakeCell = number | string | boolean | null | undefined;
 
 /** Validity bitmap of a column, or null when it has no nulls. */
-function validityOf(values: readonly LakeCell[]): { bitmap: Uint8Array | null; nulls: number } {
+function validityOf(values: ArrayLike<LakeCell>): { bitmap: Uint8Array | null; nulls: number } {
   const bitmap = new Uint8Array((values.length + 7) >> 3);
   let nulls = 0;
   for (let i = 0; i < values.length; i++) {
@@ -19,7 +19,7 @@ function validityOf(values: readonly LakeCell[]): { bitmap: Uint8Array | null; n
  * One column straight into Arrow buffers: the builder path (vectorFromArray) is several times
  * slower, and the headline query returns 50,000 rows.
  */
-export function columnVector(type: LakeColumnType, values: readonly LakeCell[]): Vector {
+export function columnVector(type: LakeColumnType, values: ArrayLike<LakeCell>): Vector {
   const length = values.length;
   const { bitmap, nulls } = validityOf(values);
   const base = { length, nullCount: nulls, nullBitmap: bitmap };

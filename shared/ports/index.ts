@@ -19,6 +19,13 @@ export interface ObjectStore {
   delete(keys: readonly string[]): Promise<void>;
   /** Every key under the prefix, sorted. */
   list(prefix: string): Promise<string[]>;
+  /**
+   * A token that changes whenever the object's content does (the ETag on S3; size, mtime and
+   * inode on disk), or null when there is no such object. Optional: a reader that keeps decoded
+   * objects (the query executor's file cache) uses it to tell a rewritten key from an unchanged
+   * one, and decodes every time when a store lacks it.
+   */
+  version?(key: string): Promise<string | null>;
 }
 
 /** Historical context, versioned: readers see one version; a refresh writes a new one, then flips the pointer. */

@@ -5,22 +5,30 @@ export type CellValue = number | string | boolean | null;
 const TIME_UNIT_TO_MS = [1000, 1, 1e-3, 1e-6];
 
 /**
- * One column of a decoded lake file as plain JS values (numbers, strings, booleans, null):
- * timestamps in epoch ms whatever their unit, 64-bit integers as numbers. Reads the Arrow
- * buffers directly, which is several times faster than `vector.get(i)` per cell.
+ * A column's values, read-only: a Float64Array for a number column without nulls (compact, and
+ * one kind of array for V8 to specialise on), plain values otherwise.
  */
-export function readColumn(table: Table, name: string): CellValue[] | null {
+export type ColumnValues = Float64Array | readonly CellValue[];
+
+/**
+ * One column of a decoded lake file: timestamps in epoch ms whatever their unit, 64-bit integers
+ * as numbers, a Float64Array when the column is numeric and has no nulls, else plain JS values
+ * (numbers, strings, booleans, null). Reads the Arrow buffers directly, which is several times
+ * faster than `vector.get(i)` per cell.
+ */
+export function readColumn(table: Table, name: string): ColumnValues | null {
   const vector = table.getChild(name) as Vector | null;
   if (!vector) return null;
-  const out: CellValue[] = new Array(vector.length);
   const typeId = vector.type.typeId as number;
   // Arrow type ids: 5 Utf8, 6 Bool, 10 Timestamp (see apache-arrow's enum Type).
+  const numeric = typeId !== 5 && typeId !== 6;
+  const out: CellValue[] | Float64Array = numeric && vector.nullCount === 0 ? new Float64Array(vector.length) : new Array(vector.length);
   const scale = typeId === 10 ? TIME_UNIT_TO_MS[(vector.type as { unit: number }).unit] : 1;
   let at = 0;
   for (const data of vector.data) {
     const { offset, length, nullBitmap, nullCount } = data;
     const checkNulls = nullCount > 0 && nullBitmap && nullBitmap.length > 0;
-    if (typeId === 5 || typeId === 6) {
+    if (!numeric) {
       const v = new (vector.constructor as new (d: unknown[]) => Vector)([data]);
       for (let i = 0; i < length; i++) out[at + i] = v.get(i) as CellValue;
     } else {
@@ -28,7 +36,7 @@ export function readColumn(table: Table, name: string): CellValue[] | null {
       const big = values instanceof BigInt64Array || values instanceof BigUint64Array;
       for (let i = 0; i < length; i++) {
         if (checkNulls && ((nullBitmap[(offset + i) >> 3] >> ((offset + i) & 7)) & 1) === 0) {
-          out[at + i] = null;
+          out[at + i] = null as unknown as number;
           continue;
         }
         const raw = values[offset + i];

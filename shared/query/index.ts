@@ -9,6 +9,8 @@ export type { MetricPartial, GroupPartial, GroupValue, WireGroupPartial } from '
 export { isQuerySlice, listLakeFiles, planSlices } from './plan.js';
 export type { LakeFile, QuerySlice } from './plan.js';
 export { runQuerySlice } from './slice.js';
+export { DecodedFileCache, DEFAULT_FILE_CACHE_BYTES } from './file-cache.js';
+export type { DecodedFile } from './file-cache.js';
 export type { SliceResult } from './slice.js';
 export { mergeSliceResults, aggregateColumns } from './merge.js';
 export type { QueryResult, ResultColumn } from './merge.js';
@@ -19,4 +21,4 @@ export type { ViewName, ViewDefinition } from './views.js';
 export { slaByHour, percentileCont } from './sla.js';
 export type { QueryLogEntry, SlaHour } from './sla.js';
 export { ARROW_STREAM, resultToArrow, resultToArrowStream, resultToJsonRows } from './encode.js';
-export type { CellValue } from './columnar.js';
+export type { CellValue, ColumnValues } from './columnar.js';

@@ -1,6 +1,6 @@
 import type { LakeColumnType } from '../lake/index.js';
 import { columnType } from './columns.js';
-import type { CellValue } from './columnar.js';
+import type { CellValue, ColumnValues } from './columnar.js';
 import { QueryLimitError } from './errors.js';
 import { compareKeys, emptyMetricPartial, finalAggregate, fromWire, mergeMetricPartial, type GroupPartial } from './partial.js';
 import { compareOrder, type RowOrder, type SliceResult } from './slice.js';
@@ -15,8 +15,8 @@ export interface ResultColumn {
 /** A query's answer, column by column. */
 export interface QueryResult {
   readonly columns: readonly ResultColumn[];
-  /** One array per column, all `rowCount` long. Timestamps are epoch ms. */
-  readonly values: readonly CellValue[][];
+  /** One array per column, all `rowCount` long (a Float64Array for numbers without nulls). Timestamps are epoch ms. */
+  readonly values: readonly ColumnValues[];
   readonly rowCount: number;
   /** Rows mode: more rows matched than `limit`; the first `limit` in order are returned. */
   readonly truncated: boolean;
@@ -105,19 +105,49 @@ function mergeRows(spec: QuerySpec, results: readonly SliceResult[], stats: Quer
     if (r.kind !== 'rows') throw new Error(`slice ${r.sliceId} returned ${r.kind}, expected rows`);
     return r;
   });
-  const matched = parts.reduce((s, r) => s + r.matched, 0);
-  // k-way merge of the slices' ordered rows, up to the limit.
+  const matched = parts.reduce((sum, r) => sum + r.matched, 0);
+  const n = Math.min(spec.limit, parts.reduce((sum, r) => sum + r.order.ts.length, 0));
+  // k-way merge of the slices' ordered rows, up to the limit: first which row comes from where,
+  // then each column gathered in one pass (one kind of value per loop).
+  const fromPart = new Int32Array(n);
+  const fromRow = new Int32Array(n);
   const at = parts.map(() => 0);
-  const values: CellValue[][] = columns.map(() => []);
-  while (values[0].length < spec.limit) {
-    let best = -1;
-    for (let p = 0; p < parts.length; p++) {
-      if (at[p] >= parts[p].order.ts.length) continue;
-      if (best < 0 || compareOrder(parts[p].order as RowOrder, at[p], parts[best].order as RowOrder, at[best]) < 0) best = p;
+  const orders = parts.map((p) => p.order as RowOrder);
+  // Each slice's next event time, +Infinity once it is used up: most steps are decided on time alone.
+  const head = Float64Array.from(orders, (o) => (o.ts.length > 0 ? o.ts[0] : Infinity));
+  for (let r = 0; r < n; r++) {
+    let best = 0;
+    for (let p = 1; p < parts.length; p++) {
+      if (head[p] < head[best] || (head[p] === head[best] && head[p] !== Infinity && compareOrder(orders[p], at[p], orders[best], at[best]) < 0)) best = p;
     }
-    if (best < 0) break;
     const i = at[best]++;
-    for (let c = 0; c < columns.length; c++) values[c].push(parts[best].values[c][i]);
+    fromPart[r] = best;
+    fromRow[r] = i;
+    head[best] = i + 1 < orders[best].ts.length ? orders[best].ts[i + 1] : Infinity;
   }
-  return { columns, values, rowCount: values[0]?.length ?? 0, truncated: matched > values[0].length, stats };
+  const values = columns.map((col, c) => {
+    const sources = parts.map((p) => p.values[c]);
+    return col.type === 'string' || col.type === 'boolean' ? gatherValues(sources, fromPart, fromRow) : gatherNumbers(sources, fromPart, fromRow);
+  });
+  return { columns, values, rowCount: n, truncated: matched > n, stats };
+}
+
+// Two loops, on purpose: V8 specialises a loop to the kinds of array it sees, and one loop over
+// every column would see them all and run several times slower.
+
+/** A number column in merged order: a Float64Array, or plain values once a null turns up. */
+function gatherNumbers(sources: readonly (readonly CellValue[])[], fromPart: Int32Array, fromRow: Int32Array): ColumnValues {
+  const out = new Float64Array(fromPart.length);
+  for (let r = 0; r < out.length; r++) {
+    const v = sources[fromPart[r]][fromRow[r]];
+    if (v === null) return gatherValues(sources, fromPart, fromRow);
+    out[r] = v as number;
+  }
+  return out;
+}
+
+function gatherValues(sources: readonly (readonly CellValue[])[], fromPart: Int32Array, fromRow: Int32Array): CellValue[] {
+  const out: CellValue[] = new Array(fromPart.length);
+  for (let r = 0; r < out.length; r++) out[r] = sources[fromPart[r]][fromRow[r]];
+  return out;
 }

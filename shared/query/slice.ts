@@ -2,8 +2,9 @@ import { tableFromIPC } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 import { decodeParquet } from '../lake/index.js';
 import type { ObjectStore } from '../ports/index.js';
-import { readColumn, type CellValue } from './columnar.js';
+import { readColumn, type CellValue, type ColumnValues } from './columnar.js';
 import { addToPartial, emptyMetricPartial, toWire, type GroupPartial, type GroupValue, type WireGroupPartial } from './partial.js';
+import { DecodedFileCache, type DecodedFile } from './file-cache.js';
 import type { QuerySlice } from './plan.js';
 import { QUANTILES, TIME_BUCKETS, type GroupKey, type QuerySpec } from './spec.js';
 
@@ -45,30 +46,53 @@ export type SliceResult =
  * Runs one slice: reads its Parquet files through the ObjectStore (S3 on Lambda, the lake
  * directory locally), keeps the rows the spec selects and returns partial aggregates per group,
  * or the first `limit` rows in order. A file listed but gone (removed by an ingest retry
- * between listing and reading) is skipped.
+ * between listing and reading) is skipped. Decoded columns are kept in `cache` (the process's
+ * own by default; null: none) when the store gives version tokens, so a warm executor reads a
+ * file it has seen at the same version without fetching or decoding it again.
  */
-export async function runQuerySlice(slice: QuerySlice, lake: ObjectStore): Promise<SliceResult> {
+export async function runQuerySlice(slice: QuerySlice, lake: ObjectStore, cache: DecodedFileCache | null = PROCESS_FILE_CACHE): Promise<SliceResult> {
   const { spec } = slice;
   const acc = spec.select === 'rows' ? new RowCollector(spec) : new GroupCollector(spec);
   const needed = columnsNeeded(spec);
   let filesRead = 0;
   let rowsScanned = 0;
-  // Fetch ahead in parallel, fold in file order: the same plan then gives the same bits.
-  const fetches: Promise<Uint8Array | null>[] = [];
-  const fetchUpTo = (n: number) => {
-    while (fetches.length < Math.min(n, slice.files.length)) fetches.push(lake.get(slice.files[fetches.length]));
+  // Read ahead in parallel, fold in file order: the same plan then gives the same bits.
+  const reads: Promise<DecodedFile | null>[] = [];
+  const readUpTo = (n: number) => {
+    while (reads.length < Math.min(n, slice.files.length)) reads.push(readFile(lake, slice.files[reads.length], needed, cache));
   };
   for (let i = 0; i < slice.files.length; i++) {
-    fetchUpTo(i + FETCH_PARALLEL);
-    const bytes = await fetches[i];
-    fetches[i] = Promise.resolve(null); // let the bytes go
-    if (!bytes) continue;
-    const table = decodeColumns(bytes, needed);
+    readUpTo(i + FETCH_PARALLEL);
+    const file = await reads[i];
+    reads[i] = Promise.resolve(null); // let the columns go
+    if (!file) continue;
     filesRead++;
-    rowsScanned += table.numRows;
-    if (!acc.full()) acc.add(table);
+    rowsScanned += file.numRows;
+    if (!acc.full()) acc.add(file);
   }
   return acc.result(slice.sliceId, filesRead, rowsScanned);
+}
+
+/** The executor process's cache of decoded lake files (query mode). */
+const PROCESS_FILE_CACHE = new DecodedFileCache();
+
+/** The needed columns of one file, from the cache or decoded from its bytes; null when the file is gone. */
+async function readFile(lake: ObjectStore, key: string, needed: readonly string[], cache: DecodedFileCache | null): Promise<DecodedFile | null> {
+  const version = cache && lake.version ? await lake.version(key) : undefined;
+  if (version === null) return null;
+  const cached = version === undefined ? undefined : cache!.lookup(lake, key, version);
+  const missing = cached ? needed.filter((c) => !cached.columns.has(c)) : needed;
+  if (cached && missing.length === 0) return cached;
+  const bytes = await lake.get(key);
+  if (!bytes) return null;
+  const table = decodeColumns(bytes, missing);
+  const decoded = new Map<string, ColumnValues | null>(missing.map((c) => [c, readColumn(table, c)]));
+  if (version === undefined) return { numRows: table.numRows, columns: decoded };
+  // Rewritten between the two calls (a replay or compaction): these bytes may not be the version
+  // looked up, so neither mix them with cached columns nor keep them; read the file afresh.
+  if ((await lake.version!(key)) !== version || (cached && cached.numRows !== table.numRows)) return readFile(lake, key, needed, null);
+  cache!.add(lake, key, version, table.numRows, decoded);
+  return { numRows: table.numRows, columns: cached ? new Map([...cached.columns, ...decoded]) : decoded };
 }
 
 type Table = ReturnType<typeof decodeParquet>;
@@ -83,24 +107,31 @@ function columnsNeeded(spec: QuerySpec): string[] {
 }
 
 /**
- * Decodes only the needed columns (a judged reading has 40-odd; a view needs a third of them),
+ * Decodes only the given columns (a judged reading has 40-odd; a view needs a third of them),
  * or the whole file with the lake's decoder when the file lacks one (written before the
  * column existed): a missing column then reads as nulls.
  */
-function decodeColumns(bytes: Uint8Array, columns: string[]): Table {
+function decodeColumns(bytes: Uint8Array, columns: readonly string[]): Table {
   try {
-    return tableFromIPC(parquet.readParquet(bytes, { columns }).intoIPCStream());
+    return tableFromIPC(parquet.readParquet(bytes, { columns: [...columns] }).intoIPCStream());
   } catch {
     return decodeParquet(bytes);
   }
 }
 
-/** Indices of the rows of `table` the spec's time range, sensors and filters select. */
-function selectRows(spec: QuerySpec, table: Table): { rows: number[]; ts: CellValue[]; sensor: CellValue[]; classification: CellValue[] | null } {
-  const ts = readColumn(table, 'ts') ?? [];
-  const sensor = readColumn(table, 'sensor_id') ?? [];
-  const classification = spec.classifications || spec.groupBy.includes('classification') ? readColumn(table, 'anomaly_classification') : null;
-  const status = spec.statuses ? readColumn(table, 'status') : null;
+type Column = ColumnValues;
+
+/** A column of a decoded file, or null when the file lacks it. */
+function column(file: DecodedFile, name: string): Column | null {
+  return file.columns.get(name) ?? null;
+}
+
+/** Indices of the rows of `file` the spec's time range, sensors and filters select. */
+function selectRows(spec: QuerySpec, file: DecodedFile): { rows: number[]; ts: Column; sensor: Column; classification: Column | null } {
+  const ts = column(file, 'ts') ?? [];
+  const sensor = column(file, 'sensor_id') ?? [];
+  const classification = spec.classifications || spec.groupBy.includes('classification') ? column(file, 'anomaly_classification') : null;
+  const status = spec.statuses ? column(file, 'status') : null;
   const sensors = spec.sensors ? new Set(spec.sensors) : null;
   const classes = spec.classifications ? new Set<CellValue>(spec.classifications) : null;
   const statuses = spec.statuses ? new Set<CellValue>(spec.statuses) : null;
@@ -119,7 +150,7 @@ function selectRows(spec: QuerySpec, table: Table): { rows: number[]; ts: CellVa
 }
 
 interface Collector {
-  add(table: Table): void;
+  add(file: DecodedFile): void;
   full(): boolean;
   result(sliceId: string, filesRead: number, rowsScanned: number): SliceResult;
 }
@@ -146,10 +177,10 @@ class GroupCollector implements Collector {
     return this.overflow;
   }
 
-  add(table: Table): void {
+  add(file: DecodedFile): void {
     const { spec } = this;
-    const { rows, ts, sensor, classification } = selectRows(spec, table);
-    const metrics = spec.metrics.map((m) => readColumn(table, m));
+    const { rows, ts, sensor, classification } = selectRows(spec, file);
+    const metrics = spec.metrics.map((m) => column(file, m));
     const key: GroupValue[] = new Array(spec.groupBy.length);
     for (const i of rows) {
       for (let k = 0; k < key.length; k++) key[k] = keyValue(spec.groupBy[k], ts[i] as number, sensor[i] as string, classification?.[i] ?? null);
@@ -182,27 +213,27 @@ class RowCollector implements Collector {
   /** Per matched row: which file's columns, and the row within it. */
   private readonly fileOf: number[] = [];
   private readonly rowOf: number[] = [];
-  private readonly files: (CellValue[] | null)[][] = [];
+  private readonly files: (Column | null)[][] = [];
   constructor(private readonly spec: QuerySpec) {}
 
   full(): boolean {
     return false;
   }
 
-  add(table: Table): void {
-    const { rows, ts, sensor } = selectRows(this.spec, table);
+  add(file: DecodedFile): void {
+    const { rows, ts, sensor } = selectRows(this.spec, file);
     if (rows.length === 0) return;
-    const partition = readColumn(table, 'kafka_partition') ?? [];
-    const offset = readColumn(table, 'kafka_offset') ?? [];
-    const file = this.files.length;
+    const partition = column(file, 'kafka_partition') ?? [];
+    const offset = column(file, 'kafka_offset') ?? [];
+    const at = this.files.length;
     // Columns are kept as read; values are copied once, for the rows that make the limit.
-    this.files.push(this.spec.columns.map((c) => (c === 'ts' ? ts : c === 'sensor_id' ? sensor : readColumn(table, c))));
+    this.files.push(this.spec.columns.map((c) => (c === 'ts' ? ts : c === 'sensor_id' ? sensor : column(file, c))));
     for (const i of rows) {
       this.order.ts.push(ts[i] as number);
       this.order.sensor.push(sensor[i] as string);
       this.order.partition.push((partition[i] as number | null) ?? -1);
       this.order.offset.push((offset[i] as number | null) ?? -1);
-      this.fileOf.push(file);
+      this.fileOf.push(at);
       this.rowOf.push(i);
     }
   }

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { ObjectStore } from '../../ports/index.js';
@@ -26,6 +26,17 @@ export class DirectoryObjectStore implements ObjectStore {
   async get(key: string): Promise<Uint8Array | null> {
     try {
       return await readFile(this.path(key));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
+  async version(key: string): Promise<string | null> {
+    try {
+      // A put renames a new file into place, so a rewrite always changes the inode.
+      const s = await stat(this.path(key), { bigint: true });
+      return `${s.ino}-${s.size}-${s.mtimeNs}`;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw e;

@@ -1,6 +1,7 @@
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
@@ -28,6 +29,18 @@ export class S3ObjectStore implements ObjectStore {
       return res.Body ? await res.Body.transformToByteArray() : new Uint8Array();
     } catch (e) {
       if (e instanceof NoSuchKey || (e as { name?: string }).name === 'NoSuchKey') return null;
+      throw e;
+    }
+  }
+
+  async version(key: string): Promise<string | null> {
+    try {
+      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
+      return res.ETag ?? `${res.ContentLength}-${res.LastModified?.getTime()}`;
+    } catch (e) {
+      // HEAD has no body, so a missing key comes back as NotFound rather than NoSuchKey.
+      const name = (e as { name?: string }).name;
+      if (name === 'NotFound' || name === 'NoSuchKey') return null;
       throw e;
     }
   }

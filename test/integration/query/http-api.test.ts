@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalSlicePool } from '../../../shared/adapters/index.js';
 import { ARROW_STREAM, METRIC_COLUMNS, runQuerySlice, VIEW_NAMES } from '../../../shared/query/index.js';
 import { createCoordinatorApp } from '../../../functions/coordinator/app.js';
-import type { ApiServer } from '../../../infra/local/api-server.js';
+import { startApiServer, type ApiServer } from '../../../infra/local/api-server.js';
+import { makeApiGatewayHandler } from '../../../functions/coordinator/api-gateway.js';
 import { T0 } from '../../helpers/factories.js';
 import { API_KEY, LIVE_END, postQuery, queryFixture, serveCoordinator, type QueryFixture } from './lake-fixture.js';
 
@@ -178,6 +179,49 @@ describe('the query API over HTTP', () => {
     expect(h.queries_per_second).toBeCloseTo(h.query_count / 3600, 12);
     expect(h.sla_compliance_rate).toBeGreaterThan(0);
     expect(h.sla_compliance_rate).toBeLessThanOrEqual(1);
+  });
+
+  /** The coordinator behind a server that holds responses to `maxResponseBytes`, as the Lambda entry does with 6 MB. */
+  async function limitedServer(maxResponseBytes: number): Promise<ApiServer> {
+    const app = createCoordinatorApp({ ports: f.ports, config: f.config, now: () => LIVE_END, logError: () => {} });
+    return startApiServer({ handler: makeApiGatewayHandler(app, { maxResponseBytes }) });
+  }
+
+  it('refuses a response over the Lambda payload limit with a 422 whose suggested row limit then fits', async () => {
+    const limited = await limitedServer(200_000);
+    try {
+      const rows = { select: 'rows', from: T0, to: LIVE_END, limit: 2000 };
+      const res = await postQuery(limited, rows, { 'accept-encoding': 'identity' });
+      const { error } = (await res.json()) as { error: { type: string; message: string; limit: string; field: string } };
+      expect(res.status).toBe(422);
+      expect(error.type).toBe('QueryLimitError');
+      expect(error.limit).toBe('maxResponseBytes (Lambda response payload, 6 MB)');
+      expect(error.message).toMatch(/^limit: the response is \d+\.\d MB as Lambda returns it, over the 0\.2 MB a Lambda function may return; ask for at most about \d+ rows \(limit\), or fewer columns .*, or the Arrow form .*, or Accept-Encoding: gzip$/);
+      const suggested = Number(/about (\d+) rows/.exec(error.message)![1]);
+      expect(suggested).toBeLessThan(2000);
+      const narrowed = await postQuery(limited, { ...rows, limit: suggested }, { 'accept-encoding': 'identity' });
+      expect(narrowed.status).toBe(200);
+      expect(((await narrowed.json()) as { row_count: number }).row_count).toBe(suggested);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('gzips a response over the Lambda payload limit when the client accepts gzip, and fetch reads it back', async () => {
+    const rows = { select: 'rows', from: T0, to: LIVE_END, limit: 2000 };
+    const plain = new Uint8Array(await (await postQuery(server, rows, { accept: ARROW_STREAM })).arrayBuffer());
+    // Base64 makes the body a third larger: this limit refuses it uncompressed.
+    const limited = await limitedServer(Math.ceil((plain.length * 4) / 3));
+    try {
+      const res = await postQuery(limited, rows, { accept: ARROW_STREAM, 'accept-encoding': 'gzip' });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-encoding')).toBe('gzip');
+      const table = tableFromIPC(new Uint8Array(await res.arrayBuffer()));
+      expect(table.numRows).toBe(2000);
+      expect(new Uint8Array(await (await postQuery(server, rows, { accept: ARROW_STREAM })).arrayBuffer())).toEqual(plain);
+    } finally {
+      await limited.close();
+    }
   });
 });
 
