@@ -1,7 +1,7 @@
 import { Bool, Float64, Int32, Int64, makeData, makeVector, Table, TimestampMillisecond, Utf8, tableToIPC, type DataType, type Vector } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 import { ENRICHED_COLUMNS } from '../judgment/index.js';
-import type { LakeColumnType } from '../lake/index.js';
+import { columnVector, type LakeColumnType } from '../lake/index.js';
 import { METRICS } from '../readings/index.js';
 import type { HistoryReading } from './history.js';
 
@@ -36,6 +36,8 @@ export function encodeBackfillParquet(rows: readonly HistoryReading[], topic: st
     historical_failure_count: () => makeVector(makeData({ type: new Int64(), length: n, nullCount: 0, data: new BigInt64Array(n) as never })),
   };
   for (const m of METRICS) given[m] = () => doubles(rows.map((h) => h.reading[m]));
+  // Extra channels are history too: the refresh builds the channel profile from them.
+  given.channels = () => columnVector('string', rows.map((h) => (h.reading.channels ? JSON.stringify(h.reading.channels) : null)));
   for (const [name, type] of ENRICHED_COLUMNS) columns[name] = given[name] ? given[name]() : nulls(type, n);
   const props = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.ZSTD).build();
   return parquet.writeParquet(parquet.Table.fromIPCStream(tableToIPC(new Table(columns), 'stream')), props);

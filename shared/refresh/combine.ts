@@ -8,7 +8,7 @@ import {
   type SensorProfile,
   type SensorReflection,
 } from '../reflections/index.js';
-import { EMPTY_MOMENTS, emptyCoMoments, mergeCoMoments, mergeMoments, quantileOf, type Moments } from '../stats/index.js';
+import { addVector, EMPTY_MOMENTS, emptyCoMoments, mergeCoMoments, mergeMoments, quantileOf, type CoMoments, type Moments } from '../stats/index.js';
 import { emptyHourPartial, mergeBinsInto, mergeMetricsInto, sketchFromBins, emptyPressureBins, type HourPartial } from './partials.js';
 
 const DAY_MS = 86_400_000;
@@ -44,6 +44,8 @@ export function reflectionFromPartials(
   let night = EMPTY_MOMENTS;
   let vector = emptyCoMoments(3);
   const bins = emptyPressureBins();
+  const inProfile: HourPartial[] = [];
+  let channelReadings = 0;
   for (const p of partials) {
     if (p.sensorId !== sensorId || p.hourStart >= windowEnd) continue;
     const hod = hourOfDay(p.hourStart);
@@ -64,6 +66,8 @@ export function reflectionFromPartials(
       total.failures += p.failures;
       if (p.lastFailureTs !== null) total.lastFailureTs = Math.max(total.lastFailureTs ?? p.lastFailureTs, p.lastFailureTs);
       mergeBinsInto(bins, p.pressureBins);
+      inProfile.push(p);
+      channelReadings += p.channelReadings;
     }
   }
   const hourOfDayProfiles: (HourProfile | null)[] = hours.map((h) =>
@@ -84,7 +88,33 @@ export function reflectionFromPartials(
           vector,
           failureCount: total.failures,
           lastFailureTs: total.lastFailureTs,
+          ...(channelReadings > 0 ? channelProfile(inProfile) : {}),
         }
       : null;
   return { sensorId, version, hourOfDay: hourOfDayProfiles, hourOfWeek: week.map((m) => (m.n === 0 ? null : m)), profile };
+}
+
+/**
+ * The channel profile of a sensor that reported channels: per measurement, the (time, value)
+ * co-moments merged over the window, and the step co-moments merged in time order, with the step
+ * from each hour's last value to the next hour's first value added between them.
+ */
+function channelProfile(hours: HourPartial[]): { channels: Record<string, CoMoments>; channelSteps: Record<string, CoMoments> } {
+  hours.sort((a, b) => a.hourStart - b.hourStart);
+  const trends = new Map<string, CoMoments>();
+  const steps = new Map<string, CoMoments>();
+  const last = new Map<string, number>();
+  for (const h of hours) {
+    for (const [name, m] of h.measurements) {
+      trends.set(name, mergeCoMoments(trends.get(name) ?? emptyCoMoments(2), m.trend));
+      let s = mergeCoMoments(steps.get(name) ?? emptyCoMoments(2), m.steps);
+      const previous = last.get(name);
+      if (previous !== undefined) s = addVector(s, [previous, m.first]);
+      steps.set(name, s);
+      last.set(name, m.last);
+    }
+  }
+  // A measurement seen once has no step, as in the reference.
+  const stepped = [...steps].filter(([, s]) => s.n > 0);
+  return { channels: Object.fromEntries(trends), channelSteps: Object.fromEntries(stepped) };
 }

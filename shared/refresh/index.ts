@@ -5,7 +5,6 @@ export type { ReflectionWindows } from './combine.js';
 export {
   emptyHourPartial,
   emptyPressureBins,
-  mergeHourPartialInto,
   addToBins,
   sketchFromBins,
   encodeDayPartials,
@@ -13,8 +12,8 @@ export {
   SKETCH_MAPPING,
   PARTIAL_COLUMNS,
 } from './partials.js';
-export type { HourPartial, PressureBins, DayPartials, SketchMapping } from './partials.js';
-export { hourPartialsSql, deviceFailuresSql, sqlString } from './sql.js';
+export type { HourPartial, MeasurementPartial, PressureBins, DayPartials, SketchMapping } from './partials.js';
+export { hourPartialsSql, measurementPartialsSql, deviceFailuresSql, sqlString } from './sql.js';
 export type { LakeSqlSource, LakeScan } from './sql.js';
 export {
   visibleLakeKeys,

@@ -45,6 +45,24 @@ export interface HourPartial {
   failures: number;
   lastFailureTs: number | null;
   readonly pressureBins: PressureBins;
+  /** Readings that carried extra channels: a sensor with any in the profile window gets a channel profile. */
+  channelReadings: number;
+  /** Per measurement (the metrics and every extra channel), what its channel profile needs. */
+  readonly measurements: Map<string, MeasurementPartial>;
+}
+
+/**
+ * One measurement (a metric or an extra channel) of one sensor-hour, for the channel profile:
+ * co-moments of (event time ms, value), co-moments of (previous value, value) over its
+ * consecutive values within the hour, and its first and last values. Steps are order-dependent:
+ * hours merge in time order, and the last value of one hour and the first of the next make the
+ * step between them.
+ */
+export interface MeasurementPartial {
+  readonly trend: CoMoments;
+  readonly steps: CoMoments;
+  readonly first: number;
+  readonly last: number;
 }
 
 export function emptyPressureBins(): PressureBins {
@@ -64,6 +82,8 @@ export function emptyHourPartial(sensorId: string, hourStart: number): HourParti
     failures: 0,
     lastFailureTs: null,
     pressureBins: emptyPressureBins(),
+    channelReadings: 0,
+    measurements: new Map(),
   };
 }
 
@@ -123,16 +143,6 @@ export function mergeMetricsInto(into: HourPartial, from: HourPartial): void {
   if (from.maxPressure !== null) into.maxPressure = into.maxPressure === null ? from.maxPressure : Math.max(into.maxPressure, from.maxPressure);
 }
 
-/** Merges `from` into `into` (same sensor; hours may differ: the result is a window partial). */
-export function mergeHourPartialInto(into: HourPartial, from: HourPartial): void {
-  into.readings += from.readings;
-  mergeMetricsInto(into, from);
-  into.vector = mergeCoMoments(into.vector, from.vector);
-  into.failures += from.failures;
-  if (from.lastFailureTs !== null) into.lastFailureTs = into.lastFailureTs === null ? from.lastFailureTs : Math.max(into.lastFailureTs, from.lastFailureTs);
-  mergeBinsInto(into.pressureBins, from.pressureBins);
-}
-
 // ---------------------------------------------------------------------------------------------
 // The partial file of one day: rows per (sensor, hour), plus, per hour computed, the fingerprint
 // of the lake files the hour was computed from. Gzipped columnar JSON: a refresh decodes up to 91
@@ -144,6 +154,7 @@ export const PARTIAL_COLUMNS = [
   't_n', 't_mean', 't_m2', 'p_n', 'p_mean', 'p_m2', 'v_n', 'v_mean', 'v_m2', 'p_max',
   'vec_n', 'vec_t', 'vec_p', 'vec_v', 'c_tt', 'c_tp', 'c_tv', 'c_pp', 'c_pv', 'c_vv',
   'failures', 'last_failure_ms', 'p_zero', 'p_bins_pos', 'p_bins_neg',
+  'channel_readings', 'measurements',
 ] as const;
 type PartialColumn = (typeof PARTIAL_COLUMNS)[number];
 
@@ -154,7 +165,36 @@ export interface DayPartials {
   readonly fingerprints: Map<number, string>;
 }
 
-const FORMAT = 'tideline.partials.v1';
+const FORMAT = 'tideline.partials.v2';
+/** Files of v1 had no channel partials: their hours are recomputed, as if never computed. */
+const FORMAT_WITHOUT_CHANNELS = 'tideline.partials.v1';
+
+/** A measurement partial in the file: [name, trend n, mean t, mean x, c_tt, c_tx, c_xx, steps n, mean prev, mean x, c_pp, c_px, c_xx, first, last]. */
+type EncodedMeasurement = [string, ...number[]];
+
+function encodeMeasurements(m: Map<string, MeasurementPartial>): EncodedMeasurement[] | null {
+  if (m.size === 0) return null;
+  return [...m].map(([name, { trend: t, steps: s, first, last }]) => [
+    name, t.n, t.mean[0], t.mean[1], t.c[0], t.c[1], t.c[3], s.n, s.mean[0], s.mean[1], s.c[0], s.c[1], s.c[3], first, last,
+  ]);
+}
+
+function decodeMeasurements(value: unknown, into: Map<string, MeasurementPartial>, where: string): void {
+  if (value === null || value === undefined) return;
+  if (!Array.isArray(value)) throw new PartialFileError(where, 'measurements must be a list');
+  for (const e of value) {
+    if (!Array.isArray(e) || e.length !== 15 || typeof e[0] !== 'string' || !e.slice(1).every((x) => typeof x === 'number')) {
+      throw new PartialFileError(where, `bad measurement partial ${JSON.stringify(e).slice(0, 80)}`);
+    }
+    const [name, tn, tt, tx, ctt, ctx, cxx, sn, sp, sx, cpp, cpx, csx, first, last] = e as [string, ...number[]];
+    into.set(name, {
+      trend: { n: tn, mean: [tt, tx], c: [ctt, ctx, ctx, cxx] },
+      steps: { n: sn, mean: [sp, sx], c: [cpp, cpx, cpx, csx] },
+      first,
+      last,
+    });
+  }
+}
 
 const encodeBinMap = (m: Map<number, number>) => [...m].map(([k, n]) => `${k}:${n}`).join(',');
 
@@ -181,6 +221,7 @@ export function encodeDayPartials(day: DayPartials): Uint8Array {
       c_tt: c[0], c_tp: c[1], c_tv: c[2], c_pp: c[4], c_pv: c[5], c_vv: c[8],
       failures: p.failures, last_failure_ms: p.lastFailureTs,
       p_zero: p.pressureBins.zero, p_bins_pos: encodeBinMap(p.pressureBins.positive), p_bins_neg: encodeBinMap(p.pressureBins.negative),
+      channel_readings: p.channelReadings, measurements: encodeMeasurements(p.measurements),
     };
     for (const name of PARTIAL_COLUMNS) cols[name].push(row[name]);
   }
@@ -196,6 +237,7 @@ export function decodeDayPartials(key: string, bytes: Uint8Array): DayPartials {
   } catch (e) {
     throw new PartialFileError(key, `not a readable partial file (gzipped JSON): ${(e as Error).message}`, { cause: e });
   }
+  if (body.format === FORMAT_WITHOUT_CHANNELS) return { partials: [], fingerprints: new Map() };
   if (body.format !== FORMAT || typeof body.rows !== 'number' || !Array.isArray(body.fingerprints) || typeof body.columns !== 'object') {
     throw new PartialFileError(key, `not a ${FORMAT} file`);
   }
@@ -214,6 +256,8 @@ export function decodeDayPartials(key: string, bytes: Uint8Array): DayPartials {
     bins.zero = num('p_zero', i) ?? 0;
     decodeBinMap(cols.p_bins_pos[i], bins.positive, key);
     decodeBinMap(cols.p_bins_neg[i], bins.negative, key);
+    const measurements = new Map<string, MeasurementPartial>();
+    decodeMeasurements(cols.measurements[i], measurements, key);
     partials[i] = {
       sensorId: cols.sensor_id[i] as string,
       hourStart: num('hour_start_ms', i) as number,
@@ -226,6 +270,8 @@ export function decodeDayPartials(key: string, bytes: Uint8Array): DayPartials {
       failures: num('failures', i) ?? 0,
       lastFailureTs: num('last_failure_ms', i),
       pressureBins: bins,
+      channelReadings: num('channel_readings', i) ?? 0,
+      measurements,
     };
   }
   return { partials, fingerprints: new Map(body.fingerprints as [number, string][]) };

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { LAKE_PREFIX } from '../lake/index.js';
 import type { ObjectStore, ReflectionStore, SqlEngine, SqlRow } from '../ports/index.js';
+import { emptyCoMoments } from '../stats/index.js';
 import { REFLECTION_WINDOWS, type ReflectionPointer, type SensorReflection } from '../reflections/index.js';
 import { reflectionFromPartials, type ReflectionWindows } from './combine.js';
 import { addToBins, decodeDayPartials, emptyHourPartial, encodeDayPartials, type DayPartials, type HourPartial } from './partials.js';
-import { assertDialect, deviceFailuresSql, hourPartialsSql, type LakeScan, type LakeSqlSource } from './sql.js';
+import { assertDialect, deviceFailuresSql, hourPartialsSql, measurementPartialsSql, type LakeScan, type LakeSqlSource } from './sql.js';
 import { fingerprintOf, groupByHour, visibleHourFiles, type HourDirectory } from './visibility.js';
 
 const HOUR_MS = 3_600_000;
@@ -268,8 +269,9 @@ async function computeHours(ports: RefreshPorts, dirs: readonly HourDirectory[])
   });
   const readings = scanOf('readings');
   const status = scanOf('deviceStatus');
-  const [readingRows, failureRows] = await Promise.all([
+  const [readingRows, measurementRows, failureRows] = await Promise.all([
     readings.hours.length ? ports.sql.query(hourPartialsSql(ports.lakeSql, readings)) : [],
+    readings.hours.length ? ports.sql.query(measurementPartialsSql(ports.lakeSql, readings)) : [],
     status.hours.length ? ports.sql.query(deviceFailuresSql(ports.lakeSql, status)) : [],
   ]);
   const partials = new Map<string, HourPartial>();
@@ -299,6 +301,21 @@ async function computeHours(ports: RefreshPorts, dirs: readonly HourDirectory[])
     p.vector = n === 0 ? p.vector : { n, mean: [num(row.vec_t) ?? 0, num(row.vec_p) ?? 0, num(row.vec_v) ?? 0], c: [tt, tp, tv, tp, pp, pv, tv, pv, vv] };
     p.failures += num(row.failures) ?? 0;
     p.lastFailureTs = maxOrNull(p.lastFailureTs, num(row.last_failure_ms));
+    p.channelReadings = num(row.channel_readings) ?? 0;
+  }
+  for (const row of measurementRows) {
+    const pair = (n: unknown, a: unknown, b: unknown, caa: unknown, cab: unknown, cbb: unknown) => {
+      const count = num(n) ?? 0;
+      return count === 0
+        ? emptyCoMoments(2)
+        : { n: count, mean: [num(a) ?? 0, num(b) ?? 0], c: [Math.max(0, num(caa) ?? 0), num(cab) ?? 0, num(cab) ?? 0, Math.max(0, num(cbb) ?? 0)] };
+    };
+    partialOf(row).measurements.set(String(row.name), {
+      trend: pair(row.n, row.mean_t, row.mean_x, row.c_tt, row.c_tx, row.c_xx),
+      steps: pair(row.steps_n, row.steps_prev, row.steps_x, row.steps_c_pp, row.steps_c_px, row.steps_c_xx),
+      first: num(row.first_x) ?? 0,
+      last: num(row.last_x) ?? 0,
+    });
   }
   for (const row of failureRows) {
     const p = partialOf(row);

@@ -22,6 +22,8 @@ export interface LakeScan {
 interface Dialect {
   readonly from: (scan: LakeScan) => string;
   readonly epochMs: (expr: string) => string;
+  /** `relation`'s rows once per extra channel, with its `name` and value `x` (from the JSON text column `channels`). */
+  readonly channelRows: (relation: string, columns: string) => string;
 }
 
 export const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -35,6 +37,8 @@ function dialectOf(source: LakeSqlSource): Dialect {
         return `read_parquet([${files.join(', ')}], hive_partitioning = true)`;
       },
       epochMs: (expr) => `epoch_ms(${expr})`,
+      channelRows: (relation, columns) =>
+        `SELECT ${columns}, e.key AS name, e.value AS x FROM ${relation}, UNNEST(map_entries(CAST(json(channels) AS MAP(VARCHAR, DOUBLE)))) AS u(e) WHERE channels IS NOT NULL`,
     };
   }
   const uri = source.lakeUri.endsWith('/') ? source.lakeUri : `${source.lakeUri}/`;
@@ -49,6 +53,8 @@ function dialectOf(source: LakeSqlSource): Dialect {
       return `${table} WHERE (${parts.join(' OR ')})${hidden.length ? ` AND "$path" NOT IN (${hidden.join(', ')})` : ''}`;
     },
     epochMs: (expr) => `CAST(to_unixtime(${expr}) * 1000 AS BIGINT)`,
+    channelRows: (relation, columns) =>
+      `SELECT ${columns}, u.name, u.x FROM ${relation} CROSS JOIN UNNEST(CAST(json_parse(channels) AS MAP(VARCHAR, DOUBLE))) AS u(name, x) WHERE channels IS NOT NULL`,
   };
 }
 
@@ -62,10 +68,11 @@ function deduplicated(d: Dialect, scan: LakeScan, columns: string): string {
 
 function readingsCte(d: Dialect, scan: LakeScan): string {
   return `WITH src AS (
-  ${deduplicated(d, scan, 'sensor_id, ts, temperature, pressure, vibration, status')}
+  ${deduplicated(d, scan, 'sensor_id, ts, temperature, pressure, vibration, status, channels, kafka_topic, kafka_partition, kafka_offset')}
 ), r AS (
   SELECT sensor_id, ${d.epochMs("date_trunc('hour', ts)")} AS hour_start_ms, ${d.epochMs('ts')} AS ts_ms,
-    temperature AS t, pressure AS p, vibration AS v, status,
+    kafka_topic, kafka_partition, kafka_offset,
+    temperature AS t, pressure AS p, vibration AS v, status, channels,
     CASE WHEN temperature IS NOT NULL AND pressure IS NOT NULL AND vibration IS NOT NULL THEN 1 ELSE 0 END AS complete
   FROM src WHERE copy_no = 1
 )`;
@@ -106,9 +113,47 @@ SELECT sensor_id, hour_start_ms, CASE WHEN grouping(sign, bin) = 0 THEN 0 ELSE 1
   coalesce(var_samp(${c('p')}) * (sum(complete) - 1), 0) AS c_pp, ${co('p', 'v')} AS c_pv,
   coalesce(var_samp(${c('v')}) * (sum(complete) - 1), 0) AS c_vv,
   sum(CASE WHEN status = 'FAILED' THEN 1 ELSE 0 END) AS failures,
-  max(CASE WHEN status = 'FAILED' THEN ts_ms END) AS last_failure_ms
+  max(CASE WHEN status = 'FAILED' THEN ts_ms END) AS last_failure_ms,
+  count(channels) AS channel_readings
 FROM b
 GROUP BY GROUPING SETS ((sensor_id, hour_start_ms), (sensor_id, hour_start_ms, sign, bin))`;
+}
+
+/**
+ * Per sensor, hour and measurement (each metric and each extra channel), the channel profile's
+ * partials: co-moments of (event time ms, value); co-moments of (previous value, value) over the
+ * measurement's consecutive values within the hour (readings lacking it skipped; ties in event
+ * time in stream order); and its first and last values in that order, which join the hour's steps
+ * to its neighbours' when hours merge.
+ */
+export function measurementPartialsSql(source: LakeSqlSource, scan: LakeScan): string {
+  const d = dialectOf(source);
+  const keys = 'sensor_id, hour_start_ms, ts_ms, kafka_topic, kafka_partition, kafka_offset';
+  const metric = (column: string, name: string) => `SELECT ${keys}, '${name}' AS name, ${column} AS x FROM r WHERE ${column} IS NOT NULL`;
+  const inOrder = 'PARTITION BY sensor_id, hour_start_ms, name ORDER BY ts_ms, kafka_topic, kafka_partition, kafka_offset';
+  const stepped = (x: string) => `CASE WHEN prev IS NOT NULL THEN ${x} END`;
+  return `${readingsCte(d, scan)}, m AS (
+  ${metric('t', 'temperature')}
+  UNION ALL ${metric('p', 'pressure')}
+  UNION ALL ${metric('v', 'vibration')}
+  UNION ALL ${d.channelRows('r', keys)}
+), o AS (
+  SELECT sensor_id, hour_start_ms, name, ts_ms, x,
+    lag(x) OVER (${inOrder}) AS prev,
+    row_number() OVER (${inOrder}) AS rn,
+    count(*) OVER (PARTITION BY sensor_id, hour_start_ms, name) AS cnt
+  FROM m
+)
+SELECT sensor_id, hour_start_ms, name,
+  count(*) AS n, avg(ts_ms) AS mean_t, avg(x) AS mean_x,
+  coalesce(var_samp(ts_ms) * (count(*) - 1), 0) AS c_tt, coalesce(covar_samp(ts_ms, x) * (count(*) - 1), 0) AS c_tx,
+  coalesce(var_samp(x) * (count(*) - 1), 0) AS c_xx,
+  count(prev) AS steps_n, avg(prev) AS steps_prev, avg(${stepped('x')}) AS steps_x,
+  coalesce(var_samp(prev) * (count(prev) - 1), 0) AS steps_c_pp, coalesce(covar_samp(prev, x) * (count(prev) - 1), 0) AS steps_c_px,
+  coalesce(var_samp(${stepped('x')}) * (count(prev) - 1), 0) AS steps_c_xx,
+  max(CASE WHEN rn = 1 THEN x END) AS first_x, max(CASE WHEN rn = cnt THEN x END) AS last_x
+FROM o
+GROUP BY sensor_id, hour_start_ms, name`;
 }
 
 /** Per sensor and hour, FAILED events of the device_status table. */

@@ -13,7 +13,7 @@ const HOUR = 3_600_000;
  */
 export async function writeBatch(lake: ObjectStore, readings: readonly Reading[], at: { partition: number; firstOffset: number; topic?: string }): Promise<number> {
   const topic = at.topic ?? 'sensor_readings';
-  const rows = readings.map((r, i) => ({ ...r, kafka_topic: topic, kafka_partition: at.partition, kafka_offset: at.firstOffset + i, late: false, reading_count: 0, historical_failure_count: 0 }));
+  const rows = readings.map((r, i) => ({ ...r, channels: r.channels ? JSON.stringify(r.channels) : null, kafka_topic: topic, kafka_partition: at.partition, kafka_offset: at.firstOffset + i, late: false, reading_count: 0, historical_failure_count: 0 }));
   const byHour = new Map<number, typeof rows>();
   for (const row of rows) {
     const h = Math.floor(row.ts / HOUR) * HOUR;

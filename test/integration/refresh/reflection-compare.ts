@@ -68,4 +68,9 @@ export function expectReflectionsClose(got: SensorReflection | undefined, want: 
   expect(gp.lastFailureTs, `${who}.profile.lastFailureTs`).toBe(wp.lastFailureTs);
   if (wp.pressureP95 === null) expect(gp.pressureP95).toBeNull();
   else expect(Math.abs((gp.pressureP95 as number) - wp.pressureP95), `${who}.profile.pressureP95`).toBeLessThanOrEqual(2 * QUANTILE_RELATIVE_ACCURACY * Math.abs(wp.pressureP95));
+  for (const part of ['channels', 'channelSteps'] as const) {
+    const g = gp[part] ?? {}, w = wp[part] ?? {};
+    expect(Object.keys(g).sort(), `${who}.profile.${part}`).toEqual(Object.keys(w).sort());
+    for (const name in w) coMoments(g[name], w[name], `${who}.profile.${part}.${name}`);
+  }
 }

@@ -105,6 +105,40 @@ describe('refresh over a DuckDB lake and DynamoDB Local', () => {
     expect(third).toMatchObject({ wroteVersion: false, version: second.version, hoursScanned: 0 });
   });
 
+  it('builds the channel profile of sensors that report extra channels, equal to the full recomputation across late data and refreshes', async () => {
+    const { ports } = await portsFor();
+    const rand = prng(21);
+    // sensor-0 and sensor-1 report channels (sometimes one is missing, sometimes none at all);
+    // sensor-2 reports the three metrics only and gets no channel profile.
+    const all = generateReadings({ sensors: 3, start: T0 - 4 * DAY, end: T0 + 6 * HOUR, stepMs: 20 * 60_000, seed: 21, missingRate: 0.1 }).map((r) => {
+      if (r.sensor_id === 'sensor-2' || rand() < 0.05) return r;
+      const channels: Record<string, number> = { Current: 1 + Math.sin(r.ts / 3_600_000) + rand() * 0.1 };
+      if (rand() < 0.9) channels.Volume_Flow_RateRMS = 30 + (r.ts - T0) / 1e7 + rand();
+      return { ...r, channels };
+    });
+    const late = all.filter(() => rand() < 0.1);
+    const onTime = all.filter((r) => !late.includes(r));
+    const history = onTime.filter((r) => r.ts < T0);
+    await writeBatch(ports.lake, history, { partition: 0, firstOffset: 0 });
+    await refreshReflections(ports, { now: T0, windows: WINDOWS });
+    await expectMatchesFullRecomputation(ports, history);
+
+    const arrived = [...history];
+    let offset = history.length;
+    for (let h = 0; h < 6; h++) {
+      const hour = onTime.filter((r) => r.ts >= T0 + h * HOUR && r.ts < T0 + (h + 1) * HOUR);
+      const due = h === 3 ? late : [];
+      offset = await writeBatch(ports.lake, [...hour, ...due], { partition: 1, firstOffset: offset });
+      arrived.push(...hour, ...due);
+      await refreshReflections(ports, { now: T0 + (h + 1) * HOUR, windows: WINDOWS });
+      await expectMatchesFullRecomputation(ports, arrived.filter((r) => r.ts < T0 + (h + 1) * HOUR));
+    }
+    const pointer = await ports.reflections.currentPointer();
+    const got = await ports.reflections.getReflections(pointer!.version, SENSORS);
+    expect(Object.keys(got.get('sensor-0')!.profile!.channelSteps!).sort()).toEqual(['Current', 'Volume_Flow_RateRMS', 'pressure', 'temperature', 'vibration']);
+    expect(got.get('sensor-2')!.profile!.channelSteps).toBeUndefined();
+  });
+
   it('counts FAILED device_status events into the failure history', async () => {
     const { ports } = await portsFor();
     const history = generateReadings({ sensors: 3, start: T0 - 4 * DAY, end: T0, stepMs: 2 * HOUR, seed: 11 }).map((r) => ({ ...r, status: 'OK' as const }));

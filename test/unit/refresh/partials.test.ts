@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   addToBins,
@@ -91,6 +92,20 @@ describe('hour partials', () => {
     const a = partials[5], b = back.partials[5];
     expect(b).toEqual({ ...a, vector: a.vector.n === 0 ? b.vector : a.vector });
     expect(mergeCoMoments(a.vector, a.vector).n).toBe(2 * a.vector.n);
+  });
+
+  it('keep channel partials through the day file', () => {
+    const p = emptyHourPartial('sensor-0', T0);
+    p.channelReadings = 12;
+    p.measurements.set('Current', { trend: { n: 12, mean: [T0 + 1800e3, 1.5], c: [1.3e13, 2.5e5, 2.5e5, 0.75] }, steps: { n: 11, mean: [1.4, 1.6], c: [0.6, 0.5, 0.5, 0.7] }, first: 1.1, last: 1.9 });
+    const back = decodeDayPartials('partials/dt=2026-01-05/partials.json.gz', encodeDayPartials({ partials: [p, emptyHourPartial('sensor-1', T0)], fingerprints: new Map() }));
+    expect(back.partials[0]).toEqual(p);
+    expect(back.partials[1].measurements.size).toBe(0);
+  });
+
+  it('treat a day file of the format before channel partials as never computed, so its hours are recomputed', () => {
+    const v1 = gzipSync(JSON.stringify({ format: 'tideline.partials.v1', rows: 0, fingerprints: [[T0, 'abc']], columns: {} }));
+    expect(decodeDayPartials('partials/dt=2026-01-05/partials.json.gz', v1)).toEqual({ partials: [], fingerprints: new Map() });
   });
 
   it('name the file when a day file is not a partial file', () => {

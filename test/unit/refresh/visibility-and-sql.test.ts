@@ -4,6 +4,7 @@ import {
   fingerprintOf,
   groupByHour,
   hourPartialsSql,
+  measurementPartialsSql,
   manifestKey,
   newestManifestKey,
   deviceFailuresSql,
@@ -87,6 +88,21 @@ describe('the partial-aggregate SQL generator', () => {
     for (const gen of [deviceFailuresSql]) {
       expect(normalise(gen({ kind: 'athena', database: 'tideline_lake', lakeUri: 's3://lake-bucket/' }, scan))).toBe(normalise(gen({ kind: 'duckdb', root: '/lake' }, scan)));
     }
+  });
+
+  it('unpacks the channels JSON with each engine\'s own map functions, and is otherwise one text', () => {
+    const duckM = measurementPartialsSql({ kind: 'duckdb', root: '/lake' }, scan);
+    const athenaM = measurementPartialsSql({ kind: 'athena', database: 'tideline_lake', lakeUri: 's3://lake-bucket/' }, scan);
+    expect(duckM).toContain('UNNEST(map_entries(CAST(json(channels) AS MAP(VARCHAR, DOUBLE)))) AS u(e)');
+    expect(athenaM).toContain('CROSS JOIN UNNEST(CAST(json_parse(channels) AS MAP(VARCHAR, DOUBLE))) AS u(name, x)');
+    const normalise = (sql: string) =>
+      sql
+        .replace(/FROM read_parquet\(\[.*?\], hive_partitioning = true\)/s, 'FROM <lake>')
+        .replace(/FROM "tideline_lake"\."readings" WHERE .*?\)\)( AND "\$path" NOT IN \(.*?\))?/s, 'FROM <lake>')
+        .replace(/CAST\(to_unixtime\((.*?)\) \* 1000 AS BIGINT\)/g, 'epoch_ms($1)')
+        .replace(/, e\.key AS name, e\.value AS x FROM r, UNNEST.*? AS u\(e\)/, '<channels>')
+        .replace(/, u\.name, u\.x FROM r CROSS JOIN UNNEST.*? AS u\(name, x\)/, '<channels>');
+    expect(normalise(athenaM)).toBe(normalise(duckM));
   });
 
   it('counts each stream position once and derives M2 from the sample variance', () => {
