@@ -20,6 +20,7 @@ import {
   type SensorReflection,
 } from './model.js';
 
+const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
 /** Welford accumulator of (u, v) pairs, mutable for speed; becomes a 2-d CoMoments. */
@@ -62,6 +63,16 @@ function stepCoMoments(readings: Reading[]): Record<string, CoMoments> {
   return Object.fromEntries([...steps].map(([name, a]) => [name, pairCoMoments(a)]));
 }
 
+/** Per measurement, co-moments of (event time, value) and of consecutive values (see SensorProfile). */
+function channelProfile(readings: Reading[]): { channels: Record<string, CoMoments>; channelSteps: Record<string, CoMoments> } {
+  const trends = new Map<string, PairAccumulator>();
+  for (const r of readings) {
+    for (const metric of METRICS) if (r[metric] !== null) addPair(trends, metric, r.ts, r[metric] as number);
+    if (r.channels) for (const name in r.channels) addPair(trends, name, r.ts, r.channels[name]);
+  }
+  return { channels: Object.fromEntries([...trends].map(([name, a]) => [name, pairCoMoments(a)])), channelSteps: stepCoMoments(readings) };
+}
+
 /**
  * Computes one sensor's reflection straight from its raw readings, as of `asOf` (exclusive):
  * the reference definition that an incremental refresh must reproduce, and the way tests and
@@ -87,10 +98,10 @@ export function reflectionFromReadings(
   let t = EMPTY_MOMENTS, p = EMPTY_MOMENTS, v = EMPTY_MOMENTS, day = EMPTY_MOMENTS, night = EMPTY_MOMENTS;
   let vector: CoMoments = emptyCoMoments(3);
   const pressures = newQuantileSketch();
-  const trends = new Map<string, PairAccumulator>();
-  // Only the channel step profile needs them in event-time order; kept by reference.
+  // The channel profile covers the hours in which the sensor reported channels; its steps need
+  // the readings in event-time order, so they are kept by reference.
   const profileReadings: Reading[] = [];
-  let anyChannels = false;
+  const channelHours = new Set<number>();
   let failures = 0;
   let lastFailure: number | null = null;
   let any = false;
@@ -124,10 +135,8 @@ export function reflectionFromReadings(
       if (r.temperature !== null && r.pressure !== null && r.vibration !== null) {
         vector = addVector(vector, [r.temperature, r.pressure, r.vibration]);
       }
-      if (r.channels) anyChannels = true;
+      if (r.channels) channelHours.add(Math.floor(r.ts / HOUR_MS));
       profileReadings.push(r);
-      for (const metric of METRICS) if (r[metric] !== null) addPair(trends, metric, r.ts, r[metric] as number);
-      if (r.channels) for (const name in r.channels) addPair(trends, name, r.ts, r.channels[name]);
       if (r.status === 'FAILED') {
         failures++;
         lastFailure = lastFailure === null ? r.ts : Math.max(lastFailure, r.ts);
@@ -148,7 +157,7 @@ export function reflectionFromReadings(
         vector,
         failureCount: failures,
         lastFailureTs: lastFailure,
-        ...(anyChannels ? { channels: Object.fromEntries([...trends].map(([name, a]) => [name, pairCoMoments(a)])), channelSteps: stepCoMoments(profileReadings) } : {}),
+        ...(channelHours.size > 0 ? channelProfile(profileReadings.filter((r) => channelHours.has(Math.floor(r.ts / HOUR_MS)))) : {}),
       }
     : null;
   return {

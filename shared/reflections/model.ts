@@ -24,7 +24,8 @@ export interface SensorProfile {
   /**
    * Only for sensors that report extra channels: per measurement (the metrics and every channel),
    * the mean vector and co-moments of (event time ms, value), i.e. its level, spread and trend
-   * over the window. Absent for sensors that report the three metrics only.
+   * over the window's hours in which the sensor reported channels. Absent for sensors that
+   * report the three metrics only.
    */
   readonly channels?: Readonly<Record<string, CoMoments>>;
   /**

@@ -120,8 +120,8 @@ GROUP BY GROUPING SETS ((sensor_id, hour_start_ms), (sensor_id, hour_start_ms, s
 }
 
 /**
- * Per sensor, hour and measurement (each metric and each extra channel), the channel profile's
- * partials: co-moments of (event time ms, value); co-moments of (previous value, value) over the
+ * Per sensor, hour and measurement (each metric and each extra channel) of the sensor-hours with
+ * extra channels, the channel profile's partials: co-moments of (event time ms, value); co-moments of (previous value, value) over the
  * measurement's consecutive values within the hour (readings lacking it skipped; ties in event
  * time in stream order); and its first and last values in that order, which join the hour's steps
  * to its neighbours' when hours merge.
@@ -129,14 +129,18 @@ GROUP BY GROUPING SETS ((sensor_id, hour_start_ms), (sensor_id, hour_start_ms, s
 export function measurementPartialsSql(source: LakeSqlSource, scan: LakeScan): string {
   const d = dialectOf(source);
   const keys = 'sensor_id, hour_start_ms, ts_ms, kafka_topic, kafka_partition, kafka_offset';
-  const metric = (column: string, name: string) => `SELECT ${keys}, '${name}' AS name, ${column} AS x FROM r WHERE ${column} IS NOT NULL`;
+  const metric = (column: string, name: string) => `SELECT ${keys}, '${name}' AS name, ${column} AS x FROM rc WHERE ${column} IS NOT NULL`;
   const inOrder = 'PARTITION BY sensor_id, hour_start_ms, name ORDER BY ts_ms, kafka_topic, kafka_partition, kafka_offset';
   const stepped = (x: string) => `CASE WHEN prev IS NOT NULL THEN ${x} END`;
-  return `${readingsCte(d, scan)}, m AS (
+  return `${readingsCte(d, scan)}, channel_hours AS (
+  SELECT DISTINCT sensor_id AS c_sensor, hour_start_ms AS c_hour FROM r WHERE channels IS NOT NULL
+), rc AS (
+  SELECT r.* FROM r JOIN channel_hours ON sensor_id = c_sensor AND hour_start_ms = c_hour
+), m AS (
   ${metric('t', 'temperature')}
   UNION ALL ${metric('p', 'pressure')}
   UNION ALL ${metric('v', 'vibration')}
-  UNION ALL ${d.channelRows('r', keys)}
+  UNION ALL ${d.channelRows('rc', keys)}
 ), o AS (
   SELECT sensor_id, hour_start_ms, name, ts_ms, x,
     lag(x) OVER (${inOrder}) AS prev,

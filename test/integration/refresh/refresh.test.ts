@@ -108,10 +108,12 @@ describe('refresh over a DuckDB lake and DynamoDB Local', () => {
   it('builds the channel profile of sensors that report extra channels, equal to the full recomputation across late data and refreshes', async () => {
     const { ports } = await portsFor();
     const rand = prng(21);
-    // sensor-0 and sensor-1 report channels (sometimes one is missing, sometimes none at all);
-    // sensor-2 reports the three metrics only and gets no channel profile.
+    // sensor-0 and sensor-1 report channels (sometimes one is missing, sometimes none at all, and
+    // sensor-1 none for three hours: hours outside its channel profile); sensor-2 reports the
+    // three metrics only and gets no channel profile.
+    const silent = (r: Reading) => r.sensor_id === 'sensor-1' && r.ts >= T0 - 2 * DAY && r.ts < T0 - 2 * DAY + 3 * HOUR;
     const all = generateReadings({ sensors: 3, start: T0 - 4 * DAY, end: T0 + 6 * HOUR, stepMs: 20 * 60_000, seed: 21, missingRate: 0.1 }).map((r) => {
-      if (r.sensor_id === 'sensor-2' || rand() < 0.05) return r;
+      if (r.sensor_id === 'sensor-2' || rand() < 0.05 || silent(r)) return r;
       const channels: Record<string, number> = { Current: 1 + Math.sin(r.ts / 3_600_000) + rand() * 0.1 };
       if (rand() < 0.9) channels.Volume_Flow_RateRMS = 30 + (r.ts - T0) / 1e7 + rand();
       return { ...r, channels };
