@@ -1,6 +1,7 @@
 import type { LakeColumnType } from '../lake/index.js';
 import { columnType } from './columns.js';
 import type { CellValue, ColumnValues } from './columnar.js';
+import { gatherNumbers, gatherValues } from './gather.js';
 import { QueryLimitError } from './errors.js';
 import { compareKeys, emptyMetricPartial, finalAggregate, fromWire, mergeMetricPartial, type GroupPartial } from './partial.js';
 import { compareOrder, type RowOrder, type SliceResult } from './slice.js';
@@ -130,24 +131,4 @@ function mergeRows(spec: QuerySpec, results: readonly SliceResult[], stats: Quer
     return col.type === 'string' || col.type === 'boolean' ? gatherValues(sources, fromPart, fromRow) : gatherNumbers(sources, fromPart, fromRow);
   });
   return { columns, values, rowCount: n, truncated: matched > n, stats };
-}
-
-// Two loops, on purpose: V8 specialises a loop to the kinds of array it sees, and one loop over
-// every column would see them all and run several times slower.
-
-/** A number column in merged order: a Float64Array, or plain values once a null turns up. */
-function gatherNumbers(sources: readonly (readonly CellValue[])[], fromPart: Int32Array, fromRow: Int32Array): ColumnValues {
-  const out = new Float64Array(fromPart.length);
-  for (let r = 0; r < out.length; r++) {
-    const v = sources[fromPart[r]][fromRow[r]];
-    if (v === null) return gatherValues(sources, fromPart, fromRow);
-    out[r] = v as number;
-  }
-  return out;
-}
-
-function gatherValues(sources: readonly (readonly CellValue[])[], fromPart: Int32Array, fromRow: Int32Array): CellValue[] {
-  const out: CellValue[] = new Array(fromPart.length);
-  for (let r = 0; r < out.length; r++) out[r] = sources[fromPart[r]][fromRow[r]];
-  return out;
 }

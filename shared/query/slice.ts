@@ -5,6 +5,7 @@ import type { ObjectStore } from '../ports/index.js';
 import { readColumn, type CellValue, type ColumnValues } from './columnar.js';
 import { addToPartial, emptyMetricPartial, toWire, type GroupPartial, type GroupValue, type WireGroupPartial } from './partial.js';
 import { DecodedFileCache, type DecodedFile } from './file-cache.js';
+import { gatherValues } from './gather.js';
 import type { QuerySlice } from './plan.js';
 import { QUANTILES, TIME_BUCKETS, type GroupKey, type QuerySpec } from './spec.js';
 
@@ -241,7 +242,10 @@ class RowCollector implements Collector {
   result(sliceId: string, filesRead: number, rowsScanned: number): SliceResult {
     const picked = firstInOrder(this.order, this.spec.limit);
     const pick = <T>(xs: T[]) => picked.map((i) => xs[i]);
-    const values = this.spec.columns.map((_, c) => picked.map((i) => this.files[this.fileOf[i]][c]?.[this.rowOf[i]] ?? null));
+    const fromFile = Int32Array.from(picked, (i) => this.fileOf[i]);
+    const fromRow = Int32Array.from(picked, (i) => this.rowOf[i]);
+    // Plain values, so the result crosses a Lambda Invoke as JSON.
+    const values = this.spec.columns.map((_, c) => gatherValues(this.files.map((f) => f[c]), fromFile, fromRow));
     return {
       kind: 'rows',
       sliceId,
