@@ -241,9 +241,19 @@ class RowCollector implements Collector {
 
   result(sliceId: string, filesRead: number, rowsScanned: number): SliceResult {
     const picked = firstInOrder(this.order, this.spec.limit);
-    const pick = <T>(xs: T[]) => picked.map((i) => xs[i]);
-    const fromFile = Int32Array.from(picked, (i) => this.fileOf[i]);
-    const fromRow = Int32Array.from(picked, (i) => this.rowOf[i]);
+    const n = picked.length;
+    const fromFile = new Int32Array(n);
+    const fromRow = new Int32Array(n);
+    const order: RowOrder = { ts: new Array(n), sensor: new Array(n), partition: new Array(n), offset: new Array(n) };
+    for (let r = 0; r < n; r++) {
+      const i = picked[r];
+      fromFile[r] = this.fileOf[i];
+      fromRow[r] = this.rowOf[i];
+      order.ts[r] = this.order.ts[i];
+      order.sensor[r] = this.order.sensor[i];
+      order.partition[r] = this.order.partition[i];
+      order.offset[r] = this.order.offset[i];
+    }
     // Plain values, so the result crosses a Lambda Invoke as JSON.
     const values = this.spec.columns.map((_, c) => gatherValues(this.files.map((f) => f[c]), fromFile, fromRow));
     return {
@@ -253,14 +263,15 @@ class RowCollector implements Collector {
       rowsScanned,
       values,
       matched: this.order.ts.length,
-      order: { ts: pick(this.order.ts), sensor: pick(this.order.sensor), partition: pick(this.order.partition), offset: pick(this.order.offset) },
+      order,
     };
   }
 }
 
 /** Indices of the first `limit` rows in (ts, sensor, partition, offset) order. */
 export function firstInOrder(order: RowOrder, limit: number): number[] {
-  const idx = Array.from({ length: order.ts.length }, (_, i) => i);
+  const idx: number[] = new Array(order.ts.length);
+  for (let i = 0; i < idx.length; i++) idx[i] = i;
   idx.sort((a, b) => compareOrder(order, a, order, b));
   return idx.length > limit ? idx.slice(0, limit) : idx;
 }
