@@ -9,7 +9,7 @@ import {
   type SensorReflection,
 } from '../reflections/index.js';
 import { addVector, EMPTY_MOMENTS, emptyCoMoments, mergeCoMoments, mergeMoments, quantileOf, type CoMoments, type Moments } from '../stats/index.js';
-import { emptyHourPartial, mergeBinsInto, mergeMetricsInto, sketchFromBins, emptyPressureBins, type HourPartial } from './partials.js';
+import { emptyHourPartial, mergeMetricsInto, mergeTotalsInto, sketchFromBins, type HourPartial } from './partials.js';
 
 const DAY_MS = 86_400_000;
 
@@ -21,11 +21,44 @@ export interface ReflectionWindows {
 }
 
 /**
+ * What the 90-day sensor profile keeps of a span of hours (one hour, one day, the window): the
+ * hour partial's totals (counts, moments, co-moments, failures, sketch bins) plus the temperature
+ * moments of its day and night hours. Spans merge by Chan's formula, so a whole day merges at once.
+ */
+export interface ProfilePartial {
+  readonly total: HourPartial;
+  day: Moments;
+  night: Moments;
+}
+
+export function emptyProfilePartial(sensorId: string, start: number): ProfilePartial {
+  return { total: emptyHourPartial(sensorId, start), day: EMPTY_MOMENTS, night: EMPTY_MOMENTS };
+}
+
+/** Adds one hour to a profile partial. */
+export function addHourToProfile(into: ProfilePartial, p: HourPartial): void {
+  mergeTotalsInto(into.total, p);
+  if (isNightHour(hourOfDay(p.hourStart))) into.night = mergeMoments(into.night, p.temperature);
+  else into.day = mergeMoments(into.day, p.temperature);
+}
+
+function mergeProfileInto(into: ProfilePartial, from: ProfilePartial): void {
+  mergeTotalsInto(into.total, from.total);
+  into.day = mergeMoments(into.day, from.day);
+  into.night = mergeMoments(into.night, from.night);
+}
+
+/** A sensor's profile partials of whole UTC days, by day start: merged once, used by every refresh that remembers the day. */
+export type DayProfiles = ReadonlyMap<number, ProfilePartial>;
+
+/**
  * One sensor's reflection from its hour partials, as of `windowEnd` (exclusive, on an hour
  * boundary): the hour-of-day profiles merge the hours of the last 30 days by hour of day, the
  * hour-of-week profiles the last 8 weeks by hour of week, the sensor profile the last 90 days.
  * Partials outside every window are ignored. Equal, up to rounding of the Chan merges, to
  * reflectionFromReadings over the same readings; the p95 comes from exactly the same sketch bins.
+ * `dayProfiles`, when given, stand for the hours of the days they cover that lie wholly in the
+ * profile window (they must be merged from exactly those hours), sparing 24 merges a day.
  */
 export function reflectionFromPartials(
   sensorId: string,
@@ -33,43 +66,35 @@ export function reflectionFromPartials(
   partials: Iterable<HourPartial>,
   windowEnd: number,
   windows: ReflectionWindows = REFLECTION_WINDOWS,
+  dayProfiles?: DayProfiles,
 ): SensorReflection {
   const dayStart = windowEnd - windows.hourOfDayDays * DAY_MS;
   const weekStart = windowEnd - windows.hourOfWeekDays * DAY_MS;
   const profileStart = windowEnd - windows.profileDays * DAY_MS;
+  const wholeDay = (d: number) => d >= profileStart && d + DAY_MS <= windowEnd;
   const hours: HourPartial[] = Array.from({ length: 24 }, (_, h) => emptyHourPartial(sensorId, h));
   const week: Moments[] = new Array(HOURS_PER_WEEK).fill(EMPTY_MOMENTS);
-  const total = emptyHourPartial(sensorId, profileStart);
-  let day = EMPTY_MOMENTS;
-  let night = EMPTY_MOMENTS;
-  let vector = emptyCoMoments(3);
-  const bins = emptyPressureBins();
+  const profileAcc = emptyProfilePartial(sensorId, profileStart);
   const inProfile: HourPartial[] = [];
   let channelReadings = 0;
   for (const p of partials) {
     if (p.sensorId !== sensorId || p.hourStart >= windowEnd) continue;
-    const hod = hourOfDay(p.hourStart);
     // An hour-of-day profile keeps moments and the max only: no sketch bins or co-moments to merge.
-    if (p.hourStart >= dayStart) mergeMetricsInto(hours[hod], p);
+    if (p.hourStart >= dayStart) mergeMetricsInto(hours[hourOfDay(p.hourStart)], p);
     if (p.hourStart >= weekStart) {
       const w = hourOfWeek(p.hourStart);
       week[w] = mergeMoments(week[w], p.temperature);
     }
     if (p.hourStart >= profileStart) {
-      total.readings += p.readings;
-      total.temperature = mergeMoments(total.temperature, p.temperature);
-      total.pressure = mergeMoments(total.pressure, p.pressure);
-      total.vibration = mergeMoments(total.vibration, p.vibration);
-      if (isNightHour(hod)) night = mergeMoments(night, p.temperature);
-      else day = mergeMoments(day, p.temperature);
-      vector = mergeCoMoments(vector, p.vector);
-      total.failures += p.failures;
-      if (p.lastFailureTs !== null) total.lastFailureTs = Math.max(total.lastFailureTs ?? p.lastFailureTs, p.lastFailureTs);
-      mergeBinsInto(bins, p.pressureBins);
+      const d = p.hourStart - (p.hourStart % DAY_MS);
+      if (!(dayProfiles?.has(d) && wholeDay(d))) addHourToProfile(profileAcc, p);
       inProfile.push(p);
       channelReadings += p.channelReadings;
     }
   }
+  if (dayProfiles) for (const [d, day] of dayProfiles) if (wholeDay(d)) mergeProfileInto(profileAcc, day);
+  const { total, day, night } = profileAcc;
+  const { vector, pressureBins: bins } = total;
   const hourOfDayProfiles: (HourProfile | null)[] = hours.map((h) =>
     h.temperature.n + h.pressure.n + h.vibration.n === 0
       ? null

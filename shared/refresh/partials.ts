@@ -135,6 +135,20 @@ export function sketchFromBins(bins: PressureBins): QuantileSketch {
   return s;
 }
 
+/**
+ * Merges everything but the channel measurements (whose steps merge in time order, see
+ * combine.ts): what the sensor profile keeps of a span of hours.
+ */
+export function mergeTotalsInto(into: HourPartial, from: HourPartial): void {
+  into.readings += from.readings;
+  mergeMetricsInto(into, from);
+  into.vector = mergeCoMoments(into.vector, from.vector);
+  into.failures += from.failures;
+  if (from.lastFailureTs !== null) into.lastFailureTs = into.lastFailureTs === null ? from.lastFailureTs : Math.max(into.lastFailureTs, from.lastFailureTs);
+  mergeBinsInto(into.pressureBins, from.pressureBins);
+  into.channelReadings += from.channelReadings;
+}
+
 /** Merges the per-metric moments and the max pressure only: all an hour-of-day profile keeps. */
 export function mergeMetricsInto(into: HourPartial, from: HourPartial): void {
   into.temperature = mergeMoments(into.temperature, from.temperature);

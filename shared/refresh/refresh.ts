@@ -3,7 +3,7 @@ import { LAKE_PREFIX } from '../lake/index.js';
 import type { ObjectStore, ReflectionStore, SqlEngine, SqlRow } from '../ports/index.js';
 import { emptyCoMoments } from '../stats/index.js';
 import { REFLECTION_WINDOWS, type ReflectionPointer, type SensorReflection } from '../reflections/index.js';
-import { reflectionFromPartials, type ReflectionWindows } from './combine.js';
+import { addHourToProfile, emptyProfilePartial, reflectionFromPartials, type ProfilePartial, type ReflectionWindows } from './combine.js';
 import { addToBins, decodeDayPartials, emptyHourPartial, encodeDayPartials, type DayPartials, type HourPartial } from './partials.js';
 import { assertDialect, deviceFailuresSql, hourPartialsSql, measurementPartialsSql, type LakeScan, type LakeSqlSource } from './sql.js';
 import { fingerprintOf, groupByHour, visibleHourFiles, type HourDirectory } from './visibility.js';
@@ -37,6 +37,26 @@ function rememberedFor(lake: ObjectStore): RememberedLake {
   let r = remembered.get(lake);
   if (!r) remembered.set(lake, (r = { days: new Map(), expiryCheckedFrom: null }));
   return r;
+}
+
+/**
+ * Each sensor's profile partial of a whole day, per day partials object: a remembered day keeps
+ * them, so the 90-day profile merges one partial per day instead of 24.
+ */
+const dayProfileMemory = new WeakMap<DayPartials, Map<string, ProfilePartial>>();
+
+function dayProfilesOf(day: DayPartials): Map<string, ProfilePartial> {
+  let bySensor = dayProfileMemory.get(day);
+  if (!bySensor) {
+    bySensor = new Map();
+    for (const p of day.partials) {
+      let profile = bySensor.get(p.sensorId);
+      if (!profile) bySensor.set(p.sensorId, (profile = emptyProfilePartial(p.sensorId, p.hourStart - (p.hourStart % DAY_MS))));
+      addHourToProfile(profile, p);
+    }
+    dayProfileMemory.set(day, bySensor);
+  }
+  return bySensor;
 }
 
 /** What a refresh needs from the outside. */
@@ -133,9 +153,19 @@ export async function refreshReflections(ports: RefreshPorts, options: RefreshOp
       list.push(p);
     }
   }
+  const dayProfiles = new Map<string, Map<number, ProfilePartial>>();
+  for (const day of days) {
+    if (day.partials.length === 0) continue;
+    const d = day.partials[0].hourStart - (day.partials[0].hourStart % DAY_MS);
+    for (const [sensorId, profile] of dayProfilesOf(day)) {
+      let list = dayProfiles.get(sensorId);
+      if (!list) dayProfiles.set(sensorId, (list = new Map()));
+      list.set(d, profile);
+    }
+  }
   const version = `${new Date(windowEnd).toISOString().slice(0, 13).replace(/[-T]/g, '')}-${randomUUID().slice(0, 8)}`;
   const reflections: SensorReflection[] = [];
-  for (const [sensorId, partials] of bySensor) reflections.push(reflectionFromPartials(sensorId, version, partials, windowEnd, windows));
+  for (const [sensorId, partials] of bySensor) reflections.push(reflectionFromPartials(sensorId, version, partials, windowEnd, windows, dayProfiles.get(sensorId)));
   const refreshedAt = (options.wallClock ?? Date.now)();
   await ports.reflections.putReflections(reflections, refreshedAt + (options.versionTtlMs ?? 30 * DAY_MS));
   const next: ReflectionPointer = { version, refreshedAt, windowEnd };

@@ -11,7 +11,11 @@ import {
   SKETCH_MAPPING,
   sketchFromBins,
   type HourPartial,
+  type ProfilePartial,
+  addHourToProfile,
+  emptyProfilePartial,
 } from '../../../shared/refresh/index.js';
+import { expectReflectionsClose } from '../../integration/refresh/reflection-compare.js';
 import { reflectionFromReadings } from '../../../shared/reflections/index.js';
 import { addValue, addVector, mergeCoMoments, newQuantileSketch, quantileOf } from '../../../shared/stats/index.js';
 import type { Reading } from '../../../shared/readings/index.js';
@@ -59,6 +63,21 @@ describe('hour partials', () => {
     expect(got.profile?.failureCount).toBe(want.profile?.failureCount);
     expect(got.profile?.pressureP95).toBe(want.profile?.pressureP95);
     expect(got.profile?.nightTemperature.n).toBe(want.profile?.nightTemperature.n);
+  });
+
+  it('merge whole days at once into the same reflection, edge days hour by hour', () => {
+    const readings = generateReadings({ sensors: 2, start: T0 - 95 * DAY, end: T0 + 2 * DAY, stepMs: 97 * 60_000, missingRate: 0.1 });
+    const asOf = T0 + 5 * HOUR;
+    const partials = partialsOf(readings).filter((p) => p.sensorId === 'sensor-1');
+    const days = new Map<number, ProfilePartial>();
+    for (const p of partials) {
+      const d = p.hourStart - (p.hourStart % DAY);
+      if (!days.has(d)) days.set(d, emptyProfilePartial('sensor-1', d));
+      addHourToProfile(days.get(d)!, p);
+    }
+    const got = reflectionFromPartials('sensor-1', 'v', partials, asOf, undefined, days);
+    expectReflectionsClose(got, reflectionFromReadings('sensor-1', 'v', readings, asOf));
+    expectReflectionsClose(got, reflectionFromPartials('sensor-1', 'v', partials, asOf));
   });
 
   it('rebuild exactly the sketch a full scan builds, including zeros and negative values', () => {
