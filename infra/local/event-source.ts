@@ -8,7 +8,11 @@ export interface EventSourceOptions {
   readonly group?: string;
   /** Records per invocation, as the MSK event source mapping's BatchSize (max 10,000). @default 10000 */
   readonly batchSize?: number;
-  /** Wait this long for a batch to fill once a first record is there (MaximumBatchingWindowInSeconds). @default 200 */
+  /**
+   * Wait at most this long for a batch to fill, counted from when its first record arrived
+   * (MaximumBatchingWindowInSeconds): records that arrived during the previous invocation have
+   * waited already, so a busy log is read again at once. @default 200
+   */
   readonly batchingWindowMs?: number;
   /** Poll for records this often even without an in-process produce. @default 500 */
   readonly pollMs?: number;
@@ -50,6 +54,8 @@ export class EventSourceMapping {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private unsubscribe: (() => void) | null = null;
+  /** When the oldest record not yet taken arrived (an in-process produce), or null when none waits. */
+  private gatheringSince: number | null = null;
   /** Records handed to the handler and committed since start. */
   delivered = 0;
   batches = 0;
@@ -73,7 +79,10 @@ export class EventSourceMapping {
     if (this.running) return;
     await this.resetToCommitted();
     this.running = true;
-    this.unsubscribe = this.options.log.onAppend(() => this.wake?.());
+    this.unsubscribe = this.options.log.onAppend(() => {
+      this.gatheringSince ??= Date.now();
+      this.wake?.();
+    });
     this.loop = this.run();
   }
 
@@ -114,13 +123,17 @@ export class EventSourceMapping {
         continue;
       }
       if (records.length < this.batchSize && this.windowMs > 0) {
-        const until = Date.now() + this.windowMs;
+        // A record produced by another process is seen only here: its window starts now.
+        const until = (this.gatheringSince ?? Date.now()) + this.windowMs;
         while (this.running && records.length < this.batchSize && Date.now() < until) {
           await this.sleep(until - Date.now());
           records = records.concat(await this.poll(this.batchSize - records.length, records));
         }
       }
       const started = Date.now();
+      // A full batch may leave records behind that are waiting from now on; otherwise the next
+      // produce starts the next window.
+      this.gatheringSince = records.length >= this.batchSize ? started : null;
       try {
         const result = await this.handler(toMskEvent(records));
         await this.commit(records);

@@ -63,6 +63,30 @@ describe('EventSourceMapping', () => {
     expect(sizes).toEqual([40, 40, 20]);
   });
 
+  it('counts the batching window from the first waiting record, so records that waited through an invocation go at once', async () => {
+    const log = await setup(1);
+    const calls: { start: number; end: number; size: number }[] = [];
+    let invoked = false;
+    const mapping = new EventSourceMapping({ log, topics: ['t'], batchingWindowMs: 1000, pollMs: 5 }, async (e) => {
+      const start = Date.now();
+      invoked = true;
+      // The first invocation outlasts the window; a record arrives while it runs.
+      if (calls.length === 0) await new Promise((r) => setTimeout(r, 1100));
+      calls.push({ start, end: Date.now(), size: values(e).length });
+    });
+    await start(mapping);
+    const t0 = Date.now();
+    await log.produce('t', [{ key: 'a', value: 'first' }]);
+    await until(() => invoked);
+    await log.produce('t', [{ key: 'a', value: 'during' }]);
+    await until(() => mapping.delivered === 2, 10_000);
+    // The first record waited out its window (nothing else came); the second had waited a whole
+    // invocation, longer than the window, by the time the first returned.
+    expect(calls.map((c) => c.size)).toEqual([1, 1]);
+    expect(calls[0].start - t0).toBeGreaterThanOrEqual(990);
+    expect(calls[1].start - calls[0].end).toBeLessThan(500);
+  });
+
   it('retries a failed batch from the committed offsets and commits nothing until the handler returns', async () => {
     const log = await setup(2);
     let calls = 0;
