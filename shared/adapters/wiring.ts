@@ -34,6 +34,13 @@ export function lakeFrom(config: Pick<TidelineConfig, 'lakeBucket' | 'lakeDir'>,
   return config.lakeBucket ? new S3ObjectStore(s3, config.lakeBucket) : new DirectoryObjectStore(config.lakeDir);
 }
 
+/**
+ * Sensor windows packed per partition in buckets of about this many bytes on DynamoDB Local, which
+ * pays per item (one SQLite transaction each) and not per KB; DynamoDB itself bills by the KB, so
+ * there each sensor keeps its own item.
+ */
+const LOCAL_WINDOW_BUCKET_BYTES = 64 * 1024;
+
 /** Everything the executor's ingest mode needs, wired to DynamoDB and the configured lake. */
 export function ingestPortsFrom(config: TidelineConfig, dynamo: DynamoDBClient, lake: ObjectStore): IngestPorts {
   const doc = documentClient(dynamo);
@@ -41,7 +48,7 @@ export function ingestPortsFrom(config: TidelineConfig, dynamo: DynamoDBClient, 
   return {
     lake,
     reflections,
-    state: new DynamoIngestStateStore(doc, config.tables.state),
+    state: new DynamoIngestStateStore(doc, config.tables.state, { windowBucketBytes: config.dynamodbEndpoint ? LOCAL_WINDOW_BUCKET_BYTES : 0 }),
     minuteSummaries: new DynamoMinuteSummaryStore(doc, config.tables.minuteSummaries, config.retention.minuteSummariesMs),
     alerts: new DynamoAlertStore(doc, config.tables.alerts, config.retention.alertsMs),
     deadLetters: new DynamoDeadLetterStore(doc, config.tables.deadLetters, config.retention.deadLettersMs),

@@ -30,6 +30,7 @@ import { settleAll } from '../async.js';
 import { decodeRecords, judgeReadings } from './judge-batch.js';
 import type { ReflectionCache } from './reflection-cache.js';
 import type { CommittedPartitionState, IngestStateCache } from './state-cache.js';
+import { loadWindows, planWindowWrites, windowBucketOf, type LoadedWindows, type WindowWrites } from './window-buckets.js';
 
 export interface IngestPorts {
   readonly lake: ObjectStore;
@@ -104,6 +105,7 @@ async function ingestPartitionOnce(batch: PartitionBatch, currentVersion: string
   const { topic, partition } = batch;
   const mark: PartitionMark = (await ports.state.getPartitionMark(topic, partition)) ?? { topic, partition, hwm: -1, pending: null };
   const cached = ports.stateCache?.validAt(topic, partition, mark.hwm) ?? null;
+  const layout = { topic, partition, buckets: mark.windowBuckets ?? (ports.state.windowBucketBytes > 0 ? 1 : 0) };
   if (mark.pending) await ports.lake.delete(mark.pending.files);
   // A retry judges against the version the failed attempt used, so its summaries and rows agree.
   const version = mark.pending ? mark.pending.reflectionVersion : currentVersion;
@@ -133,33 +135,33 @@ async function ingestPartitionOnce(batch: PartitionBatch, currentVersion: string
   result.processed = decoded.readings.length;
 
   let lakeFiles: { key: string; body: Uint8Array }[] = [];
-  let windowsToStore: StoredSensorWindow[] = [];
+  // The partition's committed windows as far as known: kept by a warm function, else read below.
+  const loaded: LoadedWindows = cached?.windows ?? new Map();
+  let windowWrites: WindowWrites | null = null;
   let summaries: Promise<MinuteSummary[]> = Promise.resolve([]);
   let alertChanges: Parameters<AlertStore['apply']>[0] = [];
   let judgedRows: readonly EnrichedReading[] = [];
 
   if (topic === config.topics.readings && decoded.readings.length > 0) {
     const sensorIds = [...new Set(decoded.readings.map((r) => r.reading.sensor_id))];
-    const unknown = cached ? sensorIds.filter((id) => !cached.windows.has(id)) : sensorIds;
-    const [contextOf, stored] = await Promise.all([
+    const [contextOf] = await Promise.all([
       ports.reflectionCache.contextsFor(version, sensorIds),
-      unknown.length > 0 ? ports.state.getSensorWindows(unknown) : new Map<string, StoredSensorWindow>(),
+      loadWindows(ports.state, layout, mark.hwm, loaded, sensorIds),
     ]);
     const bases = new Map<string, WindowVersion | null>();
     const windows = new Map<string, SensorWindow>();
     for (const id of sensorIds) {
-      const base = cached?.windows.get(id) ?? committedWindow(stored.get(id), mark.hwm);
+      const base = loaded.get(windowBucketOf(id, layout.buckets))?.get(id) ?? null;
       bases.set(id, base);
       windows.set(id, base ? cloneWindow(base.window) : emptyWindow());
     }
     const judged = judgeReadings(decoded.readings, contextOf, windows, config.judgment);
     alertChanges = judged.alertChanges;
     judgedRows = judged.rows;
-    windowsToStore = sensorIds.map((id) => ({
-      sensorId: id,
-      current: { window: windows.get(id) as SensorWindow, appliedThrough: lastOffset },
-      previous: bases.get(id) ?? null,
-    }));
+    const judgedWindows = new Map<string, StoredSensorWindow>(
+      sensorIds.map((id) => [id, { sensorId: id, current: { window: windows.get(id) as SensorWindow, appliedThrough: lastOffset }, previous: bases.get(id) ?? null }]),
+    );
+    windowWrites = await planWindowWrites(ports.state, layout, mark.hwm, loaded, judgedWindows);
     lakeFiles = lakeFilesByHour('readings', ENRICHED_COLUMNS, judged.rows, topic, partition);
     // Read (when not cached) while the pending mark is written below.
     summaries = foldMinuteSummaries(judged.rows, ports.minuteSummaries, cached);
@@ -192,13 +194,15 @@ async function ingestPartitionOnce(batch: PartitionBatch, currentVersion: string
   // The lake files (what makes a reading queryable) and the stores' writes together: each is
   // idempotent or offset-guarded, and only the mark below commits them.
   const writes: Promise<unknown>[] = lakeFiles.map((f) => ports.lake.put(f.key, f.body));
-  if (windowsToStore.length > 0) writes.push(ports.state.putSensorWindows(windowsToStore));
+  if (windowWrites) writes.push(ports.state.putWindowBuckets({ ...layout, buckets: windowWrites.buckets }, windowWrites.writes));
   if (changedSummaries.length > 0) writes.push(ports.minuteSummaries.putMany(changedSummaries));
   if (alertChanges.length > 0) writes.push(ports.alerts.apply(alertChanges));
   if (decoded.deadLetters.length > 0) writes.push(ports.deadLetters.putMany(decoded.deadLetters));
   await settleAll(writes);
-  await ports.state.putPartitionMark({ topic, partition, hwm: lastOffset, pending: null });
-  ports.stateCache?.committed(topic, partition, lastOffset, cached, windowsToStore, changedSummaries);
+  // The advance commits the windows' layout too: a grown one is read from the next batch on.
+  const buckets = windowWrites?.buckets ?? layout.buckets;
+  await ports.state.putPartitionMark({ topic, partition, hwm: lastOffset, pending: null, windowBuckets: buckets });
+  ports.stateCache?.committed(topic, partition, lastOffset, buckets, windowWrites?.committed ?? loaded, cached, changedSummaries);
   offerToSinks(ports.sinks, judgedRows, alertChanges);
   return result;
 }
@@ -213,15 +217,6 @@ function offerToSinks(sinks: readonly JudgedReadingSink[] | undefined, rows: rea
       // offer() must not throw; if one does anyway, the batch is already committed and stays so.
     }
   }
-}
-
-/**
- * The window as of the partition's committed mark. A `current` written by an attempt whose
- * mark never advanced is not committed; the `previous` it was computed from is.
- */
-function committedWindow(stored: StoredSensorWindow | undefined, hwm: number): WindowVersion | null {
-  if (!stored) return null;
-  return stored.current.appliedThrough <= hwm ? stored.current : stored.previous;
 }
 
 /** One Parquet file per event-time hour, named by the batch's offsets in that hour. */

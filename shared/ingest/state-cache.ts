@@ -1,11 +1,13 @@
 import { minuteSummaryKey, type MinuteSummary } from '../judgment/index.js';
-import type { WindowVersion } from '../ports/index.js';
+import type { LoadedWindows } from './window-buckets.js';
 
 /** What one topic partition's last committed batch left: its mark, sensor windows and minute summaries. */
 export interface CommittedPartitionState {
   readonly hwm: number;
-  /** Committed window of each sensor this process has seen in the partition. */
-  readonly windows: Map<string, WindowVersion>;
+  /** The window layout's bucket count the mark records. */
+  readonly buckets: number;
+  /** Committed windows of the buckets this process has read or written, whole. */
+  readonly windows: LoadedWindows;
   /** Committed minute summaries of recent minutes, by `minuteSummaryKey`. */
   readonly summaries: Map<string, MinuteSummary>;
 }
@@ -26,8 +28,8 @@ export class IngestStateCache {
   private readonly partitions = new Map<string, CommittedPartitionState>();
 
   constructor(
-    /** Bound on cached sensor windows per partition, so a long-lived function's memory stays flat. */
-    private readonly maxSensorsPerPartition = 50_000,
+    /** Bound on cached window buckets per partition (one per sensor when not packed), so a long-lived function's memory stays flat. */
+    private readonly maxBucketsPerPartition = 50_000,
     /** Minute summaries older than this before the newest one are dropped (late readings read them back). */
     private readonly keepSummariesMs = 5 * MINUTE_MS,
   ) {}
@@ -42,25 +44,29 @@ export class IngestStateCache {
     return null;
   }
 
-  /** Records what this process just committed at `hwm`, on top of what it kept for the partition. */
+  /**
+   * Records what this process just committed at `hwm`: the partition's windows in the layout of
+   * `buckets` (the loaded ones, updated with what the batch wrote) and the summaries it wrote, on
+   * top of those it kept.
+   */
   committed(
     topic: string,
     partition: number,
     hwm: number,
+    buckets: number,
+    windows: LoadedWindows,
     previous: CommittedPartitionState | null,
-    windows: readonly { readonly sensorId: string; readonly current: WindowVersion }[],
     summaries: readonly MinuteSummary[],
   ): void {
-    const state: CommittedPartitionState = previous ?? { hwm, windows: new Map(), summaries: new Map() };
-    if (state.windows.size + windows.length > this.maxSensorsPerPartition) state.windows.clear();
-    for (const w of windows) state.windows.set(w.sensorId, w.current);
+    if (windows.size > this.maxBucketsPerPartition) windows.clear();
+    const state: CommittedPartitionState = { hwm, buckets, windows, summaries: previous?.summaries ?? new Map() };
     let newest = -Infinity;
     for (const s of summaries) {
       state.summaries.set(minuteSummaryKey(s.sensor_id, s.minute, s.anomaly_classification), s);
       newest = Math.max(newest, s.minute);
     }
     for (const [k, s] of state.summaries) if (s.minute < newest - this.keepSummariesMs) state.summaries.delete(k);
-    this.partitions.set(`${topic}\u0000${partition}`, { ...state, hwm });
+    this.partitions.set(`${topic}\u0000${partition}`, state);
   }
 
   /** Drops the partition's state (a failed attempt: what it wrote may or may not be committed). */

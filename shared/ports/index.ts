@@ -51,6 +51,23 @@ export interface PartitionMark {
   readonly partition: number;
   readonly hwm: number;
   readonly pending: PendingLakeWrite | null;
+  /**
+   * How many bucket items hold the partition's sensor windows (see WindowLayout); absent: the
+   * store's initial layout. Changes only with the mark's advance, so a layout is committed with
+   * the windows written in it.
+   */
+  readonly windowBuckets?: number;
+}
+
+/**
+ * Where one topic partition's sensor windows are stored: `buckets` items, each holding the
+ * sensors whose id hashes to it, or one item per sensor when `buckets` is 0. A sensor lives in one
+ * partition (the Kafka key is its id), so no two partitions write one item.
+ */
+export interface WindowLayout {
+  readonly topic: string;
+  readonly partition: number;
+  readonly buckets: number;
 }
 
 /** A sensor's window as of an applied offset. */
@@ -73,8 +90,15 @@ export interface StoredSensorWindow {
 export interface IngestStateStore {
   getPartitionMark(topic: string, partition: number): Promise<PartitionMark | null>;
   putPartitionMark(mark: PartitionMark): Promise<void>;
-  getSensorWindows(sensorIds: readonly string[]): Promise<Map<string, StoredSensorWindow>>;
-  putSensorWindows(windows: readonly StoredSensorWindow[]): Promise<void>;
+  /**
+   * Average bytes a window bucket may reach before a partition's buckets double; 0 keeps one item
+   * per sensor. What suits the store: DynamoDB bills by the KB (0), DynamoDB Local pays per item.
+   */
+  readonly windowBucketBytes: number;
+  /** The stored windows in each of `keys` (bucket numbers, or sensor ids when `layout.buckets` is 0); empty buckets are absent. */
+  getWindowBuckets(layout: WindowLayout, keys: readonly string[]): Promise<Map<string, StoredSensorWindow[]>>;
+  /** Replaces each bucket's item with the given windows (every sensor the bucket holds). */
+  putWindowBuckets(layout: WindowLayout, buckets: ReadonlyMap<string, readonly StoredSensorWindow[]>): Promise<void>;
 }
 
 export interface MinuteSummaryKey {

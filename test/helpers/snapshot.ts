@@ -16,10 +16,24 @@ async function scan(env: TestEnvironment, table: string): Promise<Record<string,
   return out.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
 
+/** Each sensor's current window, from its own item or from the buckets of the layout its partition's mark records. */
+function currentWindows(state: readonly Record<string, unknown>[]): { pk: string; current: unknown }[] {
+  type Stored = { sensorId: string; current: { window: unknown } };
+  const layouts = new Set(state.filter((i) => String(i.pk).startsWith('partition#')).map((i) => `windows#${String(i.pk).slice('partition#'.length)}#${i.window_buckets ?? 0}`));
+  const out: { pk: string; current: unknown }[] = [];
+  for (const i of state) {
+    const pk = String(i.pk);
+    if (pk.startsWith('sensor#')) out.push({ pk, current: (JSON.parse(i.body as string) as Stored).current.window });
+    else if (layouts.has(pk)) for (const w of JSON.parse(i.body as string) as Stored[]) out.push({ pk: `sensor#${w.sensorId}`, current: w.current.window });
+  }
+  return out.sort((a, b) => a.pk.localeCompare(b.pk));
+}
+
 /**
  * Everything the executor writes, in a comparable form: lake rows (by partition and offset),
- * minute summaries, alerts, dead letters, partition marks and each sensor's current window.
- * A window's `previous` depends on batch boundaries, so only `current.window` is compared.
+ * minute summaries, alerts, dead letters, partition marks (without the window layout) and each
+ * sensor's current window, whichever layout holds it. A window's `previous` depends on batch
+ * boundaries, so only `current.window` is compared.
  */
 export async function snapshotOutputs(env: TestEnvironment): Promise<Record<string, unknown>> {
   const state = await scan(env, env.config.tables.state);
@@ -28,9 +42,7 @@ export async function snapshotOutputs(env: TestEnvironment): Promise<Record<stri
     minuteSummaries: await scan(env, env.config.tables.minuteSummaries),
     alerts: await scan(env, env.config.tables.alerts),
     deadLetters: await scan(env, env.config.tables.deadLetters),
-    marks: state.filter((i) => String(i.pk).startsWith('partition#')),
-    windows: state
-      .filter((i) => String(i.pk).startsWith('sensor#'))
-      .map((i) => ({ pk: i.pk, current: (JSON.parse(i.body as string) as { current: { window: unknown } }).current.window })),
+    marks: state.filter((i) => String(i.pk).startsWith('partition#')).map(({ window_buckets: _, ...mark }) => mark),
+    windows: currentWindows(state),
   };
 }

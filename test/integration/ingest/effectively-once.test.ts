@@ -77,7 +77,7 @@ function faultyPorts(ports: IngestPorts, rand: () => number, rate: number): Inge
   return {
     ...ports,
     lake: wrap(ports.lake, ['put', 'delete']),
-    state: wrap(ports.state, ['putPartitionMark', 'putSensorWindows', 'getSensorWindows']),
+    state: wrap(ports.state, ['putPartitionMark', 'putWindowBuckets', 'getWindowBuckets']),
     minuteSummaries: wrap(ports.minuteSummaries, ['putMany', 'getMany']),
     alerts: wrap(ports.alerts, ['apply']),
     deadLetters: wrap(ports.deadLetters, ['putMany']),
