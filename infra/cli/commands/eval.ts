@@ -72,8 +72,7 @@ export interface JudgedRow {
 /**
  * How history becomes reflections: `refresh` imports it with the backfill and runs the product's
  * incremental refresh over the lake (as a deployment would); `reference` computes them with
- * reflectionFromReadings, the definition the refresh must equal, which also builds the channel
- * profile of sensors with extra channels (the refresh does not build that profile yet).
+ * reflectionFromReadings, the definition the refresh must equal.
  */
 export type HistoryMode = 'refresh' | 'reference';
 
@@ -279,15 +278,11 @@ function skabReadings(s: SkabSeries, sensorId: string, map: ColumnMap, mappedOnl
   }));
 }
 
-/** --history, or the default: the product's refresh, unless the series carry channels it does not profile yet. */
-function historyMode(value: string | undefined, channels: boolean, log: (line: string) => void): HistoryMode {
-  if (value !== undefined) {
-    if (value !== 'refresh' && value !== 'reference') throw new UsageError(`--history must be refresh or reference, got "${value}"`);
-    return value;
-  }
-  if (!channels) return 'refresh';
-  log('history by reference: the refresh does not build channel profiles yet, so reflectionFromReadings (the definition it must equal) seeds them');
-  return 'reference';
+/** --history, or the default: the product's refresh. */
+function historyMode(value: string | undefined): HistoryMode {
+  if (value === undefined) return 'refresh';
+  if (value !== 'refresh' && value !== 'reference') throw new UsageError(`--history must be refresh or reference, got "${value}"`);
+  return value;
 }
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)} %`);
@@ -341,7 +336,7 @@ async function evalSkab(args: string[]): Promise<number> {
   if (series.length === 0) throw new UsageError(`no labelled SKAB .csv file under ${root}`);
   const channels = Object.keys(series[0].pipeline.readings[0].channels ?? {});
   log(`evaluating ${series.length} SKAB file${series.length === 1 ? '' : 's'} · map ${Object.entries(map).map(([m, c]) => `${c}→${m}`).join(', ')} · extra channels: ${channels.join(', ') || 'none'}`);
-  const history = historyMode(values.history, channels.length > 0, log);
+  const history = historyMode(values.history);
   const judged = await judgeThroughPipeline(series.map((s) => s.pipeline), { history, batchSize: positiveInt(values.batch, '--batch'), refreshEveryMs: DAY, log });
 
   const judgment = loadTidelineConfig(process.env).judgment;
@@ -473,7 +468,7 @@ async function evalNab(args: string[]): Promise<number> {
   const readings: Reading[] = nab.ts.map((ts, i) => ({ sensor_id: sensorId, ts, temperature: nab.value[i], pressure: null, vibration: null, status: 'OK' }));
   log(`evaluating ${csvPath}: ${nab.ts.length} rows, ${windows.length} window${windows.length === 1 ? '' : 's'}, first ${probation} rows (probationary) as history`);
   const judged = await judgeThroughPipeline([{ sensorId, readings, historyRows: probation }], {
-    history: historyMode(values.history, false, log),
+    history: historyMode(values.history),
     batchSize: positiveInt(values.batch, '--batch'),
     refreshEveryMs: DAY,
     log,
