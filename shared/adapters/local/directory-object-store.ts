@@ -1,5 +1,5 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { ObjectStore } from '../../ports/index.js';
 
@@ -49,7 +49,9 @@ export class DirectoryObjectStore implements ObjectStore {
 
   async list(prefix: string): Promise<string[]> {
     const out: string[] = [];
-    const walk = async (dir: string): Promise<void> => {
+    // Keys are built as strings and subdirectories read side by side: a refresh lists every hour
+    // directory of 92 days on each run.
+    const walk = async (dir: string, keyPrefix: string): Promise<void> => {
       let entries;
       try {
         entries = await readdir(dir, { withFileTypes: true });
@@ -57,15 +59,16 @@ export class DirectoryObjectStore implements ObjectStore {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
         throw e;
       }
+      const below: Promise<void>[] = [];
       for (const e of entries) {
-        const full = join(dir, e.name);
-        if (e.isDirectory()) await walk(full);
-        else if (!e.name.endsWith('.tmp')) out.push(relative(this.root, full).split(sep).join('/'));
+        if (e.isDirectory()) below.push(walk(join(dir, e.name), `${keyPrefix}${e.name}/`));
+        else if (!e.name.endsWith('.tmp')) out.push(keyPrefix + e.name);
       }
+      await Promise.all(below);
     };
     // Walk from the deepest whole directory of the prefix, then filter by the rest.
     const base = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
-    await walk(join(this.root, base));
+    await walk(join(this.root, base), base === '' ? '' : `${base}/`);
     return out.filter((k) => k.startsWith(prefix)).sort();
   }
 }

@@ -1,0 +1,30 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DirectoryObjectStore } from '../../../shared/adapters/index.js';
+
+describe('the lake directory as an object store', () => {
+  it('lists every key under a prefix, nested at any depth, sorted, without half-written files', async () => {
+    const store = new DirectoryObjectStore(await mkdtemp(join(tmpdir(), 'tideline-dir-store-')));
+    const keys = [
+      'readings/dt=2026-01-05/hour=03/a.parquet',
+      'readings/dt=2026-01-05/hour=03/_compaction-1.json',
+      'readings/dt=2026-01-05/hour=10/b.parquet',
+      'readings/dt=2026-01-06/hour=00/c.parquet',
+      'readings/dt=2026-01-050/hour=00/not-this-day.parquet',
+      'partials/dt=2026-01-05/partials.json.gz',
+    ];
+    for (const k of keys) await store.put(k, new Uint8Array([1]));
+    await writeFile(join(store.root, 'readings/dt=2026-01-05/hour=03/d.parquet.1234.tmp'), 'half');
+
+    expect(await store.list('readings/dt=2026-01-05/')).toEqual([
+      'readings/dt=2026-01-05/hour=03/_compaction-1.json',
+      'readings/dt=2026-01-05/hour=03/a.parquet',
+      'readings/dt=2026-01-05/hour=10/b.parquet',
+    ]);
+    expect(await store.list('readings/dt=2026-01-05')).toHaveLength(4);
+    expect(await store.list('')).toEqual([...keys].sort());
+    expect(await store.list('device_status/')).toEqual([]);
+  });
+});
