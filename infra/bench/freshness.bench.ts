@@ -5,6 +5,8 @@ import type { Benchmark, Figure } from './benchmark.js';
 import { startLocalRuntime, type LocalRuntime } from '../local/runtime.js';
 
 const SENSORS = 200;
+/** A probe not queryable this long after its produce stops being waited for. */
+const PROBE_LIMIT_MS = 60_000;
 
 async function post(runtime: LocalRuntime, path: string, body: unknown): Promise<unknown> {
   const res = await fetch(`${runtime.url}${path}`, { method: 'POST', headers: { 'x-api-key': runtime.apiKey, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -52,6 +54,7 @@ async function measure(runtime: LocalRuntime, rate: number, warmupS: number, sec
   })();
   const latencies: number[] = [];
   let probe = 0;
+  let censored = 0;
   // Warm-up under load before the first probe: JIT, first DynamoDB Local writes, caches.
   await new Promise((r) => setTimeout(r, warmupS * 1000));
   while (Date.now() - started < (warmupS + seconds) * 1000) {
@@ -61,16 +64,21 @@ async function measure(runtime: LocalRuntime, rate: number, warmupS: number, sec
     for (;;) {
       const result = (await post(runtime, '/query', { select: 'rows', sensors: [id], from: t0 - 60_000, to: t0 + 60_000, columns: ['sensor_id'], limit: 1 })) as { rows: unknown[] };
       if (result.rows.length > 0) break;
-      if (Date.now() - t0 > 60_000) throw new Error(`probe ${id} was not queryable within 60 s`);
+      // An overloaded machine must still yield figures: the probe counts as PROBE_LIMIT_MS, and the log says so.
+      if (Date.now() - t0 > PROBE_LIMIT_MS) {
+        censored++;
+        break;
+      }
       await new Promise((r) => setTimeout(r, 10));
     }
-    latencies.push(Date.now() - t0);
+    latencies.push(Math.min(Date.now() - t0, PROBE_LIMIT_MS));
     await new Promise((r) => setTimeout(r, 50));
   }
   running = false;
   await load;
   const achieved = produced / ((Date.now() - started) / 1000);
-  log(`  ${rate} readings/s asked, ${Math.round(achieved)} produced/s · ${latencies.length} probes · p50 ${quantile(latencies, 0.5)} ms · p95 ${quantile(latencies, 0.95)} ms`);
+  const limited = censored > 0 ? ` (${censored} not queryable within ${PROBE_LIMIT_MS / 1000} s, counted as ${PROBE_LIMIT_MS} ms)` : '';
+  log(`  ${rate} readings/s asked, ${Math.round(achieved)} produced/s · ${latencies.length} probes${limited} · p50 ${quantile(latencies, 0.5)} ms · p95 ${quantile(latencies, 0.95)} ms`);
   return { p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95), samples: latencies.length, achieved };
 }
 
