@@ -1,13 +1,13 @@
 import {
   readReading,
+  readReadingFast,
   RecordValidationError,
   type DeadLetter,
   type RawRecord,
   type Reading,
 } from '../readings/index.js';
 import {
-  judgeReading,
-  updateAlerts,
+  judgeReadingAndAlert,
   type AlertChange,
   type EnrichedReading,
   type JudgmentConfig,
@@ -20,11 +20,20 @@ export interface DecodedRecords {
   readonly deadLetters: DeadLetter[];
 }
 
-/** Turns raw records into readings; every record that cannot be read becomes a dead letter with its reason. */
+/**
+ * Turns raw records into readings; every record that cannot be read becomes a dead letter with its
+ * reason. The common record shape takes the fast path; anything else, and every verdict on a bad
+ * record, comes from readReading.
+ */
 export function decodeRecords(records: readonly RawRecord[]): DecodedRecords {
   const readings: DecodedRecords['readings'] = [];
   const deadLetters: DeadLetter[] = [];
   for (const record of records) {
+    const fast = readReadingFast(record.key, record.value, record.timestamp);
+    if (fast !== null) {
+      readings.push({ reading: fast, record });
+      continue;
+    }
     try {
       readings.push({ reading: readReading(record.key, record.value, record.timestamp), record });
     } catch (e) {
@@ -70,10 +79,7 @@ export function judgeReadings(
     const { reading, record } = readings[i];
     const window = windows.get(reading.sensor_id);
     if (!window) throw new Error(`no window loaded for sensor ${reading.sensor_id}`);
-    const row = judgeReading(reading, record, contextOf(reading.sensor_id), window, config);
-    rows[i] = row;
-    const changes = updateAlerts(row, window, config);
-    if (changes.length > 0) alertChanges.push(...changes);
+    rows[i] = judgeReadingAndAlert(reading, record, contextOf(reading.sensor_id), window, config, alertChanges);
   }
   return { rows, alertChanges };
 }

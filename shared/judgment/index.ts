@@ -9,7 +9,7 @@ export { ENRICHED_COLUMNS } from './enriched.js';
 export type { EnrichedReading, EnrichedColumn } from './enriched.js';
 export { WINDOW_ROWS, emptyWindow, cloneWindow, pushToWindow, pushChannelsToWindow } from './window.js';
 export type { SensorWindow, AlertHysteresis } from './window.js';
-export { SensorContext, judgeReading, compositeAnomalyScore, predictiveFailureRisk } from './judge.js';
+export { SensorContext, judgeReading, judgeReadingAndAlert, compositeAnomalyScore, predictiveFailureRisk } from './judge.js';
 export { ALERT_KIND, ALERT_STATUS, alertId, updateAlerts, alertTriggered, alertStateAfter, stepAlertHysteresis, replayAlertDecisions } from './alerts.js';
 export type { Alert, AlertKind, AlertStatus, AlertChange, AlertInputs } from './alerts.js';
 export { minuteOf, minuteSummaryKey, addToMinuteSummary, summaryMeanTemperature } from './minute-summary.js';

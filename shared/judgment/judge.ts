@@ -1,5 +1,5 @@
 import { type Reading, type RecordOrigin } from '../readings/index.js';
-import { hourOfDay, hourOfWeek, isNightHour, type SensorReflection } from '../reflections/index.js';
+import { HOURS_PER_WEEK, hourOfDay, hourOfWeek, isNightHour, type HourProfile, type SensorReflection } from '../reflections/index.js';
 import {
   meanOf,
   pseudoInverseOf,
@@ -9,7 +9,7 @@ import {
   subMatrix,
   type Moments,
 } from '../stats/index.js';
-import { alertStateAfter } from './alerts.js';
+import { ALERT_KIND, alertStateAfter, updateAlerts, type AlertChange } from './alerts.js';
 import { classify, type JudgmentConfig } from './classification.js';
 import type { EnrichedReading } from './enriched.js';
 import { channelScore } from './channel-score.js';
@@ -22,12 +22,47 @@ const MA_ROWS = 11;
 const VIBRATION_ROWS = 21;
 const RATE_LAG = 5;
 
+/** What judging needs from one hour-of-day profile, derived once per reflection version. */
+interface HourStats {
+  readonly profile: HourProfile | null;
+  readonly temperature: Moments | null;
+  readonly mean: number | null;
+  readonly stddev: number | null;
+}
+
+/** What judging needs from one hour-of-week profile. */
+interface WeekStats {
+  readonly moments: Moments | null;
+  readonly stddev: number | null;
+}
+
+/** What judging needs from the 90-day sensor profile. */
+interface ProfileStats {
+  readonly temperatureStddev: number | null;
+  readonly vibrationStddev: number | null;
+  readonly dayAvg: number | null;
+  readonly nightAvg: number | null;
+}
+
+/** A pseudo-inverse covariance with the metric indexes it covers and room for one reading's deviations. */
+interface Inverse {
+  readonly idx: number[];
+  readonly inverse: number[];
+  readonly diff: number[];
+}
+
 /**
  * A sensor's reflection with what is derived from it once per version rather than once per
- * reading: the pseudo-inverse covariance for each subset of metrics a reading may carry.
+ * reading: means and standard deviations of its profiles, and the pseudo-inverse covariance for
+ * each subset of metrics a reading may carry. Each is computed on first use by the same functions
+ * the per-reading code used, so rows are unchanged to the last bit.
  */
 export class SensorContext {
-  private readonly inverses = new Map<number, { idx: number[]; inverse: number[] } | null>();
+  /** Indexed by metric mask 0..7; undefined until first asked for. */
+  private readonly inverses: (Inverse | null | undefined)[] = new Array(8).fill(undefined);
+  private readonly hours: (HourStats | undefined)[] = new Array(24).fill(undefined);
+  private readonly weeks: (WeekStats | undefined)[] = new Array(HOURS_PER_WEEK).fill(undefined);
+  private profileCache: ProfileStats | undefined = undefined;
 
   constructor(
     readonly reflection: SensorReflection | null,
@@ -36,28 +71,66 @@ export class SensorContext {
 
   /** Pseudo-inverse covariance of the metrics in `mask` (bit 0 temperature, 1 pressure, 2 vibration). */
   inverseFor(mask: number): { idx: number[]; inverse: number[] } | null {
-    let hit = this.inverses.get(mask);
+    return this.inverseWithRoom(mask);
+  }
+
+  /** inverseFor, with a scratch array for the reading's deviations (one reading at a time). */
+  inverseWithRoom(mask: number): Inverse | null {
+    let hit = this.inverses[mask];
     if (hit === undefined) {
       hit = null;
       const vector = this.reflection?.profile?.vector;
       const cov = vector && vector.n >= this.minHistory ? sampleCovariance(vector) : null;
       if (cov) {
         const idx = [0, 1, 2].filter((i) => mask & (1 << i));
-        hit = { idx, inverse: pseudoInverseOf(subMatrix(cov, 3, idx), idx.length) };
+        hit = { idx, inverse: pseudoInverseOf(subMatrix(cov, 3, idx), idx.length), diff: new Array(idx.length).fill(0) };
       }
-      this.inverses.set(mask, hit);
+      this.inverses[mask] = hit;
     }
     return hit;
+  }
+
+  /** The hour-of-day profile of `hour` with its temperature mean and sample stddev. */
+  hour(hour: number): HourStats {
+    let hit = this.hours[hour];
+    if (hit === undefined) {
+      const profile = this.reflection?.hourOfDay[hour] ?? null;
+      const temperature = profile?.temperature ?? null;
+      hit = { profile, temperature, mean: temperature ? meanOf(temperature) : null, stddev: temperature ? sampleStddev(temperature) : null };
+      this.hours[hour] = hit;
+    }
+    return hit;
+  }
+
+  /** The hour-of-week temperature moments of `how` with their sample stddev. */
+  week(how: number): WeekStats {
+    let hit = this.weeks[how];
+    if (hit === undefined) {
+      const moments = this.reflection?.hourOfWeek[how] ?? null;
+      hit = { moments, stddev: moments ? sampleStddev(moments) : null };
+      this.weeks[how] = hit;
+    }
+    return hit;
+  }
+
+  /** Standard deviations and day/night means of the 90-day profile (null fields without one). */
+  profileStats(): ProfileStats {
+    if (this.profileCache === undefined) {
+      const p = this.reflection?.profile ?? null;
+      this.profileCache = {
+        temperatureStddev: p ? sampleStddev(p.temperature) : null,
+        vibrationStddev: p ? sampleStddev(p.vibration) : null,
+        dayAvg: p ? meanOf(p.dayTemperature) : null,
+        nightAvg: p ? meanOf(p.nightTemperature) : null,
+      };
+    }
+    return this.profileCache;
   }
 }
 
 /** x / d, or null when either is missing or the divisor is zero (SQL's NULLIF guard). */
 function ratio(x: number | null, d: number | null): number | null {
   return x === null || d === null || d === 0 ? null : x / d;
-}
-
-function usable(m: Moments | null | undefined, minHistory: number): Moments | null {
-  return m && m.n >= minHistory ? m : null;
 }
 
 /**
@@ -72,24 +145,75 @@ export function judgeReading(
   window: SensorWindow,
   config: JudgmentConfig,
 ): EnrichedReading {
+  const row = enrichReading(reading, origin, context, window, config);
+  // The alert decision is part of the row, so the lake says which readings alerted.
+  const alert = alertStateAfter(row, window, config);
+  row.alert_open = alert.open;
+  row.alert_opened = alert.opened;
+  return row;
+}
+
+/**
+ * judgeReading followed by updateAlerts, stepping each alert's hysteresis once: the batch path.
+ * The row's alert decision is read from the window after the step, which is where
+ * alertStateAfter says the step leaves it. Alert changes are appended to `changes`.
+ */
+export function judgeReadingAndAlert(
+  reading: Reading,
+  origin: RecordOrigin,
+  context: SensorContext,
+  window: SensorWindow,
+  config: JudgmentConfig,
+  changes: AlertChange[],
+): EnrichedReading {
+  const row = enrichReading(reading, origin, context, window, config);
+  const stepped = updateAlerts(row, window, config);
+  let opened = false;
+  for (let i = 0; i < stepped.length; i++) {
+    if (stepped[i].type === 'opened') opened = true;
+    changes.push(stepped[i]);
+  }
+  let open = false;
+  for (let i = 0; i < ALERT_KINDS.length; i++) {
+    const state = window.alerts[ALERT_KINDS[i]];
+    if (state !== undefined && state.openAlertId !== null) open = true;
+  }
+  row.alert_open = open;
+  row.alert_opened = opened;
+  return row;
+}
+
+const ALERT_KINDS = Object.values(ALERT_KIND);
+
+/** Every column but the alert decision (left false), advancing the window. */
+function enrichReading(
+  reading: Reading,
+  origin: RecordOrigin,
+  context: SensorContext,
+  window: SensorWindow,
+  config: JudgmentConfig,
+): EnrichedReading {
   const { ts, temperature, pressure, vibration } = reading;
   const reflection = context.reflection;
   const hour = hourOfDay(ts);
   const late = window.lastTs !== null && ts < window.lastTs;
+  const minHistory = config.minHistory;
 
   // Same hour of day over the previous 30 days.
-  const hourProfile = reflection?.hourOfDay[hour] ?? null;
-  const hourTemp = hourProfile?.temperature ?? null;
-  const avgHist = hourTemp ? meanOf(hourTemp) : null;
-  const sdHist = hourTemp ? sampleStddev(hourTemp) : null;
+  const hourStats = context.hour(hour);
+  const hourProfile = hourStats.profile;
+  const hourTemp = hourStats.temperature;
+  const avgHist = hourStats.mean;
+  const sdHist = hourStats.stddev;
   const judgeable = temperature !== null && hourTemp !== null && hourTemp.n >= config.minHistory && sdHist !== null && sdHist > 0;
   const tempDeviation = temperature !== null && avgHist !== null ? temperature - avgHist : null;
   const absZ = judgeable ? Math.abs(tempDeviation as number) / (sdHist as number) : null;
 
   // Same hour of week over earlier weeks.
-  const seasonal = usable(reflection?.hourOfWeek[hourOfWeek(ts)], config.minHistory);
+  const weekStats = context.week(hourOfWeek(ts));
+  const seasonal = weekStats.moments !== null && weekStats.moments.n >= minHistory ? weekStats.moments : null;
   const seasonalMean = seasonal ? seasonal.mean : null;
-  const seasonalZ = temperature !== null && seasonal ? ratio(temperature - seasonal.mean, sampleStddev(seasonal)) : null;
+  const seasonalZ = temperature !== null && seasonal ? ratio(temperature - seasonal.mean, weekStats.stddev) : null;
 
   // Windows over the previous rows plus this one; a late reading has no place in a window
   // that has already moved past it, so its windowed features are null.
@@ -106,13 +230,12 @@ export function judgeReading(
     }
     ma = count === 0 ? null : sum / count;
 
+    // Welford over the window then this reading (inline: a closure per reading cost more than the sum).
     let vn = 0, vMean = 0, vM2 = 0;
-    const addVib = (x: number) => { vn++; const d = x - vMean; vMean += d / vn; vM2 += d * (x - vMean); };
-    for (let i = Math.max(0, n - (VIBRATION_ROWS - 1)); i < n; i++) {
-      const v = window.vibration[i];
-      if (v !== null) addVib(v);
+    for (let i = Math.max(0, n - (VIBRATION_ROWS - 1)); i <= n; i++) {
+      const v = i < n ? window.vibration[i] : vibration;
+      if (v !== null) { vn++; const d = v - vMean; vMean += d / vn; vM2 += d * (v - vMean); }
     }
-    if (vibration !== null) addVib(vibration);
     vibSd = vn < 2 ? null : Math.sqrt(Math.max(0, vM2 / (vn - 1)));
 
     if (n >= RATE_LAG) {
@@ -125,13 +248,13 @@ export function judgeReading(
 
   // Sensor profile over 90 days.
   const profile = reflection?.profile ?? null;
-  const profTemp = usable(profile?.temperature, config.minHistory);
-  const histMean = profTemp ? profTemp.mean : null;
-  const histSd = profTemp ? sampleStddev(profTemp) : null;
-  const profVib = usable(profile?.vibration, config.minHistory);
-  const histVibSd = profVib ? sampleStddev(profVib) : null;
-  const dayAvg = profile ? meanOf(profile.dayTemperature) : null;
-  const nightAvg = profile ? meanOf(profile.nightTemperature) : null;
+  const profileStats = context.profileStats();
+  const profTemp = profile !== null && profile.temperature.n >= minHistory;
+  const histMean = profTemp ? profile.temperature.mean : null;
+  const histSd = profTemp ? profileStats.temperatureStddev : null;
+  const histVibSd = profile !== null && profile.vibration.n >= minHistory ? profileStats.vibrationStddev : null;
+  const dayAvg = profileStats.dayAvg;
+  const nightAvg = profileStats.nightAvg;
   const failureCount = profile?.failureCount ?? 0;
   const lastFailure = profile?.lastFailureTs ?? null;
 
@@ -146,10 +269,14 @@ export function judgeReading(
   const mask = (temperature !== null ? 1 : 0) | (pressure !== null ? 2 : 0) | (vibration !== null ? 4 : 0);
   let mahalanobis: number | null = null;
   if (mask !== 0 && profile) {
-    const inv = context.inverseFor(mask);
+    const inv = context.inverseWithRoom(mask);
     if (inv) {
-      const x = [temperature, pressure, vibration];
-      const diff = inv.idx.map((i) => (x[i] as number) - profile.vector.mean[i]);
+      const { idx, diff } = inv;
+      const mean = profile.vector.mean;
+      for (let j = 0; j < idx.length; j++) {
+        const i = idx[j];
+        diff[j] = ((i === 0 ? temperature : i === 1 ? pressure : vibration) as number) - mean[i];
+      }
       mahalanobis = quadraticFormRoot(inv.inverse, diff);
     }
   }
@@ -194,6 +321,8 @@ export function judgeReading(
     mahalanobis_distance: mahalanobis,
     anomaly_score: compositeAnomalyScore(zScore, seasonalZ, rate, mahalanobis),
     predictive_failure_risk: predictiveFailureRisk(failureCount, rate, vibSd, histVibSd, ma, histMean, histSd),
+    alert_open: false,
+    alert_opened: false,
   };
   if (reading.channels || window.channels || profile?.channels) {
     row.channels = reading.channels ? JSON.stringify(reading.channels) : null;
@@ -201,10 +330,6 @@ export function judgeReading(
     row.channel_score = best?.score ?? null;
     row.channel_score_channel = best?.name ?? null;
   }
-  // The alert decision is part of the row, so the lake says which readings alerted.
-  const alert = alertStateAfter(row, window, config);
-  row.alert_open = alert.open;
-  row.alert_opened = alert.opened;
   return row;
 }
 

@@ -71,7 +71,10 @@ export function partitionBatches(event: MskEvent): PartitionBatch[] {
       };
     }
     if (out.length === 0) continue;
-    out.sort((a, b) => a.offset - b.offset);
+    // Lambda delivers a partition's records in offset order; sort only when they are not.
+    let ordered = true;
+    for (let i = 1; i < out.length && ordered; i++) ordered = out[i - 1].offset <= out[i].offset;
+    if (!ordered) out.sort((a, b) => a.offset - b.offset);
     batches.push({ topic: out[0].topic, partition: out[0].partition, records: out });
   }
   return batches;
