@@ -4,8 +4,12 @@ import type { LakeColumnType } from './parquet.js';
 /** A cell of a lake column: what rows and query results hold before they become Arrow. */
 export type LakeCell = number | string | boolean | null | undefined;
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Validity bitmap of a column, or null when it has no nulls. */
 function validityOf(values: ArrayLike<LakeCell>): { bitmap: Uint8Array | null; nulls: number } {
+  // A typed array (a query's number column) cannot hold a null.
+  if (ArrayBuffer.isView(values)) return { bitmap: null, nulls: 0 };
   const bitmap = new Uint8Array((values.length + 7) >> 3);
   let nulls = 0;
   for (let i = 0; i < values.length; i++) {
@@ -37,7 +41,19 @@ export function columnVector(type: LakeColumnType, values: ArrayLike<LakeCell>):
     case 'bigint':
     case 'timestamp': {
       const data = new BigInt64Array(length);
-      for (let i = 0; i < length; i++) data[i] = BigInt((values[i] as number | null) ?? 0);
+      // Safe integers (epoch ms, counts) go in as two 32-bit halves, low first as Arrow lays them
+      // out, with no BigInt per value; anything else through BigInt, which refuses a fraction.
+      const halves = new Uint32Array(data.buffer);
+      for (let i = 0; i < length; i++) {
+        const v = (values[i] as number | null) ?? 0;
+        if (!LITTLE_ENDIAN || !Number.isSafeInteger(v)) {
+          data[i] = BigInt(v);
+          continue;
+        }
+        const high = Math.floor(v / 2 ** 32);
+        halves[2 * i] = v - high * 2 ** 32;
+        halves[2 * i + 1] = high; // a negative high half wraps to its two's complement
+      }
       if (type === 'bigint') return makeVector(makeData({ ...base, type: new Int64(), data }));
       // Arrow JS keeps 64-bit timestamps as BigInt64 values, the same layout as Int64.
       return makeVector(makeData({ ...base, type: new TimestampMillisecond(), data: data as unknown as Int32Array }));

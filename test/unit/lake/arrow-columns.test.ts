@@ -21,3 +21,16 @@ describe('columnVector for strings', () => {
     expect([...columnVector('timestamp', new Float64Array([0, 1767600000000])).toArray()].map(Number)).toEqual([0, 1767600000000]);
   });
 });
+
+describe('columnVector for 64-bit integers', () => {
+  it('writes safe integers of either sign and nulls exactly', () => {
+    const values = [0, 1, -1, 2 ** 32, -(2 ** 32) - 5, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 1767600000123, null];
+    const v = columnVector('bigint', values);
+    expect([...v.toArray()].map((x, i) => (values[i] === null ? null : x))).toEqual(values.map((x) => (x === null ? null : BigInt(x))));
+    expect(v.nullCount).toBe(1);
+  });
+
+  it('refuses a fraction in a 64-bit integer column, as BigInt does', () => {
+    expect(() => columnVector('bigint', [1.5])).toThrow(RangeError);
+  });
+});
