@@ -16,8 +16,10 @@ export const PERSISTENT_LAG1 = 0.5;
  * profile (co-moments of consecutive values, see SensorProfile.channelSteps). Per measurement:
  *
  * - a stationary one (lag-1 autocorrelation ρ ≤ PERSISTENT_LAG1): the z-score of the mean of its
- *   last CHANNEL_SCORE_ROWS values (readings lacking it skipped) against its profile mean, with the standard error of such a
- *   mean, σ·√((1+ρ)/((1−ρ)·k)) for an AR(1) series (ρ taken as at least 0);
+ *   last k = CHANNEL_SCORE_ROWS values (readings lacking it skipped) against its profile mean, with
+ *   the standard error of such a mean when every pair of the k values is correlated as much as
+ *   neighbours are, σ·√((1−ρ)/k + ρ) (ρ taken as at least 0): the correlated part of the spread, a
+ *   level that wanders, does not average out over k readings;
  * - a persistent one: the z-score of its change over the last CHANNEL_SCORE_ROWS steps, with the
  *   spread of a change over that many steps, σ_step·√k. Its level may wander as far as it likes;
  *   a sudden jump still counts.
@@ -76,6 +78,6 @@ function measurementScore(p: CoMoments, recent: readonly (number | null)[]): num
   }
   if (count === 0) return null;
   const r = rho > 0 ? rho : 0;
-  const meanVar = ((cCur / (p.n - 1)) * (1 + r)) / ((1 - r) * count);
+  const meanVar = (cCur / (p.n - 1)) * ((1 - r) / count + r);
   return Math.abs(sum / count - p.mean[1]) / Math.sqrt(meanVar);
 }
