@@ -307,10 +307,15 @@ async function evalSkab(args: string[]): Promise<number> {
       history: { type: 'string' },
       batch: { type: 'string', default: '500' },
       sweep: { type: 'string' },
+      'normal-files': { type: 'boolean', default: false },
+      'history-rows': { type: 'string' },
     },
   });
-  if (positionals.length !== 1) throw new UsageError('usage: tideline eval skab <dir or file> [--json] [--per-file] [--map metric=Column,…] [--mapped-only] [--history refresh|reference] [--batch N] [--sweep z,z,…]');
+  if (positionals.length !== 1) {
+    throw new UsageError('usage: tideline eval skab <dir or file> [--json] [--per-file] [--map metric=Column,…] [--mapped-only] [--history refresh|reference] [--batch N] [--sweep z,z,…] [--normal-files] [--history-rows N]');
+  }
   const sweepZs = values.sweep === undefined ? null : parseSweep(values.sweep);
+  const historyRows = values['history-rows'] === undefined ? SKAB_HISTORY_ROWS : positiveInt(values['history-rows'], '--history-rows');
   let map: ColumnMap;
   try {
     map = values.map ? parseColumnMap(values.map) : DEFAULT_SKAB_COLUMN_MAP;
@@ -320,40 +325,50 @@ async function evalSkab(args: string[]): Promise<number> {
   const root = positionals[0];
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const files = await csvFiles(root);
-  const series: { file: string; skab: SkabSeries; pipeline: PipelineSeries }[] = [];
+  // normalOnly: a file without labels (anomaly-free.csv), judged with --normal-files as all normal.
+  const series: { file: string; skab: SkabSeries; pipeline: PipelineSeries; normalOnly: boolean }[] = [];
   for (const path of files) {
     const name = relative(root, path) || path.split('/').pop() as string;
     const skab = parseSkab(await readFile(path, 'utf8'), path);
-    if (!skab.anomaly) {
-      log(`skipped ${name}: no anomaly labels (SKAB's leaderboard does not score the anomaly-free file)`);
+    if (!skab.anomaly && !values['normal-files']) {
+      log(`skipped ${name}: no anomaly labels (SKAB's leaderboard does not score the anomaly-free file; --normal-files judges it as normal operation)`);
       continue;
     }
     checkColumnMap(skab, map);
-    if (skab.ts.length <= SKAB_HISTORY_ROWS) throw new UsageError(`${path} has ${skab.ts.length} rows; SKAB files need more than ${SKAB_HISTORY_ROWS} (the first ${SKAB_HISTORY_ROWS} are history)`);
+    if (skab.ts.length <= historyRows) throw new UsageError(`${path} has ${skab.ts.length} rows; SKAB files need more than ${historyRows} (the first ${historyRows} are history)`);
     const sensorId = sensorIdFor('skab', name);
-    series.push({ file: name, skab, pipeline: { sensorId, readings: skabReadings(skab, sensorId, map, values['mapped-only']), historyRows: SKAB_HISTORY_ROWS } });
+    series.push({ file: name, skab, pipeline: { sensorId, readings: skabReadings(skab, sensorId, map, values['mapped-only']), historyRows }, normalOnly: !skab.anomaly });
   }
-  if (series.length === 0) throw new UsageError(`no labelled SKAB .csv file under ${root}`);
+  const labelled = series.filter((s) => !s.normalOnly);
+  if (series.length === 0) throw new UsageError(`no labelled SKAB .csv file under ${root}${values['normal-files'] ? '' : ' (--normal-files also judges files without labels)'}`);
+  if (historyRows !== SKAB_HISTORY_ROWS) log(`history: the first ${historyRows} rows of each file (SKAB's protocol uses ${SKAB_HISTORY_ROWS}; these figures are not comparable with its leaderboard)`);
   const channels = Object.keys(series[0].pipeline.readings[0].channels ?? {});
   log(`evaluating ${series.length} SKAB file${series.length === 1 ? '' : 's'} · map ${Object.entries(map).map(([m, c]) => `${c}→${m}`).join(', ')} · extra channels: ${channels.join(', ') || 'none'}`);
   const history = historyMode(values.history);
-  const judged = await judgeThroughPipeline(series.map((s) => s.pipeline), { history, batchSize: positiveInt(values.batch, '--batch'), refreshEveryMs: DAY, log });
+  // SKAB's protocol trains once, on the history: no refresh while streaming.
+  const judged = await judgeThroughPipeline(series.map((s) => s.pipeline), { history, batchSize: positiveInt(values.batch, '--batch'), refreshEveryMs: Number.POSITIVE_INFINITY, log });
 
   const judgment = loadTidelineConfig(process.env).judgment;
-  const judgedFiles = series.map(({ skab, pipeline }) => {
+  const judgedFiles = labelled.map(({ skab, pipeline }) => {
     const rows = judged.get(pipeline.sensorId) as JudgedRow[];
     // The replay must reproduce the decisions the executor wrote, or a sweep would mean nothing.
     const replayed = replayAlertDecisions(rows.map((r) => r.inputs), judgment);
     const differs = replayed.findIndex((open, i) => open !== rows[i].alertOpen);
     if (differs >= 0) throw new Error(`replaying the alert rule on ${pipeline.sensorId} disagrees with the lake at judged reading ${differs}`);
-    return { labels: (skab.anomaly as readonly boolean[]).slice(SKAB_HISTORY_ROWS), rows: rows.map((r) => r.inputs) };
+    return { labels: (skab.anomaly as readonly boolean[]).slice(historyRows), rows: rows.map((r) => r.inputs) };
   });
-  const outcomes: FileOutcome[] = series.map(({ file, skab, pipeline }) => {
+  const outcomes: FileOutcome[] = labelled.map(({ file, skab, pipeline }) => {
     const rows = judged.get(pipeline.sensorId) as JudgedRow[];
-    const labels = (skab.anomaly as readonly boolean[]).slice(SKAB_HISTORY_ROWS);
+    const labels = (skab.anomaly as readonly boolean[]).slice(historyRows);
     const predictions = rows.map((r) => r.alertOpen);
-    const cps = skab.changepoint ? skab.changepoint.slice(SKAB_HISTORY_ROWS) : labels.map(() => false);
-    return { file, confusion: confusionOf(labels, predictions), changepoints: changepointDelays(skab.ts.slice(SKAB_HISTORY_ROWS), cps, predictions) };
+    const cps = skab.changepoint ? skab.changepoint.slice(historyRows) : labels.map(() => false);
+    return { file, confusion: confusionOf(labels, predictions), changepoints: changepointDelays(skab.ts.slice(historyRows), cps, predictions) };
+  });
+  // Normal operation only: every alert-open reading is a false alarm.
+  const normal = series.filter((s) => s.normalOnly).map(({ file, pipeline }) => {
+    const rows = judged.get(pipeline.sensorId) as JudgedRow[];
+    const open = rows.filter((r) => r.alertOpen).length;
+    return { file, readings: rows.length, fp: open, far: open / rows.length, alertsOpened: rows.filter((r) => r.alertOpened).length };
   });
   const pooled = outcomes.reduce((a, o) => addConfusion(a, o.confusion), EMPTY_CONFUSION);
   const cps = outcomes.reduce((a, o) => addChangepointDelays(a, o.changepoints), { changepoints: 0, detected: 0, delaysMs: [] } as ChangepointDelays);
@@ -368,13 +383,17 @@ async function evalSkab(args: string[]): Promise<number> {
       log(`${o.file.padEnd(18)} ${fixed(fq.f1).padStart(6)} ${pct(fq.far).padStart(8)} ${pct(fq.mar).padStart(8)} ${String(c.tp).padStart(5)} ${String(c.fp).padStart(5)} ${String(c.fn).padStart(5)} ${String(c.tn).padStart(5)}   ${o.changepoints.detected}/${o.changepoints.changepoints}`);
     }
   }
-  const lines = [
-    `SKAB, ${outcomes.length} files, ${pooled.tp + pooled.fp + pooled.fn + pooled.tn} judged readings (first ${SKAB_HISTORY_ROWS} rows of each file are history), pooled:`,
+  const lines = outcomes.length === 0 ? [] : [
+    `SKAB, ${outcomes.length} files, ${pooled.tp + pooled.fp + pooled.fn + pooled.tn} judged readings (first ${historyRows} rows of each file are history), pooled:`,
     `  F1 ${fixed(q.f1)} · FAR ${pct(q.far)} · MAR ${pct(q.mar)} · precision ${fixed(q.precision)} · recall ${fixed(q.recall)}`,
     `  TP ${pooled.tp} · FP ${pooled.fp} · FN ${pooled.fn} · TN ${pooled.tn}`,
     `  changepoints answered ${cps.detected}/${cps.changepoints} · delay mean ${fixed(delay.meanS, 1)} s, median ${fixed(delay.medianS, 1)} s`,
     `  SKAB leaderboard: T-squared+Q 0.76 / 26.6 % · Conv-AE 0.78 / 13.6 % · Isolation forest 0.29 / 2.6 % (F1 / FAR)`,
   ];
+  if (normal.length > 0) {
+    lines.push('  files without labels, judged as normal operation (not pooled: SKAB\'s leaderboard does not score them):');
+    for (const n of normal) lines.push(`    ${n.file}: an alert open on ${n.fp} of ${n.readings} readings (FAR ${pct(n.far)}), ${n.alertsOpened} alert${n.alertsOpened === 1 ? '' : 's'} raised`);
+  }
   const sweep = sweepZs ? sweepReport(judgedFiles, sweepZs, judgment) : null;
   if (sweep) lines.push(...sweep.lines);
   (values.json ? log : (l: string) => process.stdout.write(`${l}\n`))(lines.join('\n'));
@@ -400,7 +419,9 @@ async function evalSkab(args: string[]): Promise<number> {
         column_map: map,
         channels,
         channel_critical_z: judgment.channelCriticalZ,
+        history_rows: historyRows,
         ...perFile,
+        ...(normal.length > 0 ? { normal_files: normal.map((n) => ({ file: n.file, readings: n.readings, fp: n.fp, far: round(n.far), alerts_opened: n.alertsOpened })) } : {}),
         ...(sweep ? sweep.json : {}),
       })}\n`,
     );

@@ -72,6 +72,36 @@ describe('tideline eval skab on SKAB files, through the real pipeline', () => {
     expect(stderr).toContain('--sweep takes channel critical z values separated by commas, e.g. 3,4,5,6; "five" is not a number ≥ 0');
   }, 60_000);
 
+  it('judges a file without labels as normal operation only when asked, apart from the pooled figures', async () => {
+    const normal = await mkdtemp(join(tmpdir(), 'tideline-skab-normal-'));
+    // 500 rows a second apart of steady readings with a little deterministic noise; no label columns.
+    const rows = ['datetime;Accelerometer1RMS;Pressure;Temperature;Volume Flow RateRMS'];
+    for (let i = 0; i < 500; i++) {
+      const t = new Date(Date.UTC(2020, 1, 8, 13, 0, i)).toISOString().slice(0, 19).replace('T', ' ');
+      const wiggle = ((i * 7919) % 13) / 13 - 0.5;
+      rows.push(`${t};${0.2 + 0.001 * wiggle};${0.1 + 0.2 * wiggle};${90 + 0.1 * wiggle};${32 + wiggle}`);
+    }
+    await writeFile(join(normal, 'steady.csv'), `${rows.join('\r\n')}\r\n`);
+    const skipped = await tideline('eval', 'skab', normal);
+    expect(skipped.code).not.toBe(0);
+    expect(skipped.stderr).toContain('(--normal-files also judges files without labels)');
+
+    const { stdout, code } = await tideline('eval', 'skab', normal, '--normal-files', '--json');
+    expect(code).toBe(0);
+    const r = lastJsonLine(stdout);
+    expect(r).toMatchObject({ files: 0, readings: 0, history_rows: 400 });
+    const [file] = r.normal_files as { file: string; readings: number; fp: number; far: number }[];
+    expect(file).toMatchObject({ file: 'steady.csv', readings: 100 });
+    expect(file.far).toBeCloseTo(file.fp / 100, 4);
+    expect(file.fp).toBeLessThan(10);
+  }, 120_000);
+
+  it('says how many rows a file needs for the history it is given', async () => {
+    const { stderr, code } = await tideline('eval', 'skab', dir, '--history-rows', '5000');
+    expect(code).not.toBe(0);
+    expect(stderr).toContain(`${join(dir, '3.csv')} has 1148 rows; SKAB files need more than 5000 (the first 5000 are history)`);
+  }, 60_000);
+
   it('names the file and line of a malformed benchmark file', async () => {
     const bad = await mkdtemp(join(tmpdir(), 'tideline-skab-bad-'));
     const file = join(bad, 'broken.csv');
