@@ -1,5 +1,5 @@
 import { type Reading, type RecordOrigin } from '../readings/index.js';
-import { HOURS_PER_WEEK, hourOfDay, hourOfWeek, isNightHour, type HourProfile, type SensorReflection } from '../reflections/index.js';
+import { HOURS_PER_WEEK, hourOfDay, hourOfWeek, isNightHour, type SensorReflection } from '../reflections/index.js';
 import {
   meanOf,
   pseudoInverseOf,
@@ -7,7 +7,6 @@ import {
   sampleCovariance,
   sampleStddev,
   subMatrix,
-  type Moments,
 } from '../stats/index.js';
 import { ALERT_KIND, alertStateAfter, updateAlerts, type AlertChange } from './alerts.js';
 import { classify, type JudgmentConfig } from './classification.js';
@@ -22,28 +21,6 @@ const MA_ROWS = 11;
 const VIBRATION_ROWS = 21;
 const RATE_LAG = 5;
 
-/** What judging needs from one hour-of-day profile, derived once per reflection version. */
-interface HourStats {
-  readonly profile: HourProfile | null;
-  readonly temperature: Moments | null;
-  readonly mean: number | null;
-  readonly stddev: number | null;
-}
-
-/** What judging needs from one hour-of-week profile. */
-interface WeekStats {
-  readonly moments: Moments | null;
-  readonly stddev: number | null;
-}
-
-/** What judging needs from the 90-day sensor profile. */
-interface ProfileStats {
-  readonly temperatureStddev: number | null;
-  readonly vibrationStddev: number | null;
-  readonly dayAvg: number | null;
-  readonly nightAvg: number | null;
-}
-
 /** A pseudo-inverse covariance with the metric indexes it covers and room for one reading's deviations. */
 interface Inverse {
   readonly idx: number[];
@@ -51,23 +28,58 @@ interface Inverse {
   readonly diff: number[];
 }
 
+// Layout of SensorContext.stats: what judging reads from a reflection for every reading, in one
+// array of doubles, NaN standing for null. A batch visits each of its sensors in turn, so reading
+// a handful of cache lines per reading rather than chasing some twenty objects of the reflection
+// (hour profiles, moments, week moments, profile, vector) is what keeps judgment off main memory.
+/** Per hour of day: n, mean and sample stddev of temperature, max pressure. */
+const HOUR = 0;
+const HOUR_STRIDE = 4;
+/** Per hour of week: n (-Infinity without a profile), mean, sample stddev of temperature. */
+const WEEK = HOUR + 24 * HOUR_STRIDE;
+const WEEK_STRIDE = 3;
+/** The 90-day profile. */
+const PROFILE = WEEK + HOURS_PER_WEEK * WEEK_STRIDE;
+const P_PRESENT = PROFILE;
+const P_TEMP_N = PROFILE + 1;
+const P_TEMP_MEAN = PROFILE + 2;
+const P_TEMP_SD = PROFILE + 3;
+const P_VIB_N = PROFILE + 4;
+const P_VIB_SD = PROFILE + 5;
+const P_DAY = PROFILE + 6;
+const P_NIGHT = PROFILE + 7;
+const P_P95 = PROFILE + 8;
+const P_FAILURES = PROFILE + 9;
+const P_LAST_FAILURE = PROFILE + 10;
+const P_VECTOR_MEAN = PROFILE + 11;
+const STATS_LENGTH = P_VECTOR_MEAN + 3;
+
+const orNaN = (x: number | null | undefined): number => (x === null || x === undefined ? NaN : x);
+const orNull = (x: number): number | null => (x !== x ? null : x);
+
 /**
  * A sensor's reflection with what is derived from it once per version rather than once per
- * reading: means and standard deviations of its profiles, and the pseudo-inverse covariance for
- * each subset of metrics a reading may carry. Each is computed on first use by the same functions
- * the per-reading code used, so rows are unchanged to the last bit.
+ * reading: means and standard deviations of its profiles (by the same functions, so rows are
+ * unchanged to the last bit), and the pseudo-inverse covariance for each subset of metrics a
+ * reading may carry.
  */
 export class SensorContext {
   /** Indexed by metric mask 0..7; undefined until first asked for. */
   private readonly inverses: (Inverse | null | undefined)[] = new Array(8).fill(undefined);
-  private readonly hours: (HourStats | undefined)[] = new Array(24).fill(undefined);
-  private readonly weeks: (WeekStats | undefined)[] = new Array(HOURS_PER_WEEK).fill(undefined);
-  private profileCache: ProfileStats | undefined = undefined;
+  /** See the layout above. */
+  readonly stats: Float64Array;
+  readonly version: string | null;
+  /** The profile carries channel profiles (the sensor reports extra channels). */
+  readonly hasChannelProfile: boolean;
 
   constructor(
     readonly reflection: SensorReflection | null,
     private readonly minHistory: number,
-  ) {}
+  ) {
+    this.version = reflection?.version ?? null;
+    this.hasChannelProfile = Boolean(reflection?.profile?.channels);
+    this.stats = statsOf(reflection);
+  }
 
   /** Pseudo-inverse covariance of the metrics in `mask` (bit 0 temperature, 1 pressure, 2 vibration). */
   inverseFor(mask: number): { idx: number[]; inverse: number[] } | null {
@@ -89,43 +101,42 @@ export class SensorContext {
     }
     return hit;
   }
+}
 
-  /** The hour-of-day profile of `hour` with its temperature mean and sample stddev. */
-  hour(hour: number): HourStats {
-    let hit = this.hours[hour];
-    if (hit === undefined) {
-      const profile = this.reflection?.hourOfDay[hour] ?? null;
-      const temperature = profile?.temperature ?? null;
-      hit = { profile, temperature, mean: temperature ? meanOf(temperature) : null, stddev: temperature ? sampleStddev(temperature) : null };
-      this.hours[hour] = hit;
-    }
-    return hit;
+function statsOf(reflection: SensorReflection | null): Float64Array {
+  const stats = new Float64Array(STATS_LENGTH).fill(NaN);
+  for (let h = 0; h < 24; h++) {
+    const profile = reflection?.hourOfDay[h] ?? null;
+    const t = profile?.temperature ?? null;
+    const at = HOUR + h * HOUR_STRIDE;
+    stats[at] = t?.n ?? 0;
+    stats[at + 1] = orNaN(t ? meanOf(t) : null);
+    stats[at + 2] = orNaN(t ? sampleStddev(t) : null);
+    stats[at + 3] = orNaN(profile?.maxPressure);
   }
-
-  /** The hour-of-week temperature moments of `how` with their sample stddev. */
-  week(how: number): WeekStats {
-    let hit = this.weeks[how];
-    if (hit === undefined) {
-      const moments = this.reflection?.hourOfWeek[how] ?? null;
-      hit = { moments, stddev: moments ? sampleStddev(moments) : null };
-      this.weeks[how] = hit;
-    }
-    return hit;
+  for (let w = 0; w < HOURS_PER_WEEK; w++) {
+    const m = reflection?.hourOfWeek[w] ?? null;
+    const at = WEEK + w * WEEK_STRIDE;
+    stats[at] = m ? m.n : -Infinity;
+    stats[at + 1] = orNaN(m?.mean);
+    stats[at + 2] = orNaN(m ? sampleStddev(m) : null);
   }
-
-  /** Standard deviations and day/night means of the 90-day profile (null fields without one). */
-  profileStats(): ProfileStats {
-    if (this.profileCache === undefined) {
-      const p = this.reflection?.profile ?? null;
-      this.profileCache = {
-        temperatureStddev: p ? sampleStddev(p.temperature) : null,
-        vibrationStddev: p ? sampleStddev(p.vibration) : null,
-        dayAvg: p ? meanOf(p.dayTemperature) : null,
-        nightAvg: p ? meanOf(p.nightTemperature) : null,
-      };
-    }
-    return this.profileCache;
+  const p = reflection?.profile ?? null;
+  stats[P_PRESENT] = p ? 1 : 0;
+  if (p) {
+    stats[P_TEMP_N] = p.temperature.n;
+    stats[P_TEMP_MEAN] = p.temperature.mean;
+    stats[P_TEMP_SD] = orNaN(sampleStddev(p.temperature));
+    stats[P_VIB_N] = p.vibration.n;
+    stats[P_VIB_SD] = orNaN(sampleStddev(p.vibration));
+    stats[P_DAY] = orNaN(meanOf(p.dayTemperature));
+    stats[P_NIGHT] = orNaN(meanOf(p.nightTemperature));
+    stats[P_P95] = orNaN(p.pressureP95);
+    stats[P_FAILURES] = p.failureCount ?? 0;
+    stats[P_LAST_FAILURE] = orNaN(p.lastFailureTs);
+    for (let i = 0; i < 3; i++) stats[P_VECTOR_MEAN + i] = p.vector.mean[i];
   }
+  return stats;
 }
 
 /** x / d, or null when either is missing or the divisor is zero (SQL's NULLIF guard). */
@@ -194,26 +205,25 @@ function enrichReading(
   config: JudgmentConfig,
 ): EnrichedReading {
   const { ts, temperature, pressure, vibration } = reading;
-  const reflection = context.reflection;
+  const stats = context.stats;
   const hour = hourOfDay(ts);
   const late = window.lastTs !== null && ts < window.lastTs;
   const minHistory = config.minHistory;
 
   // Same hour of day over the previous 30 days.
-  const hourStats = context.hour(hour);
-  const hourProfile = hourStats.profile;
-  const hourTemp = hourStats.temperature;
-  const avgHist = hourStats.mean;
-  const sdHist = hourStats.stddev;
-  const judgeable = temperature !== null && hourTemp !== null && hourTemp.n >= config.minHistory && sdHist !== null && sdHist > 0;
+  const h = HOUR + hour * HOUR_STRIDE;
+  const hourN = stats[h];
+  const avgHist = orNull(stats[h + 1]);
+  const sdHist = orNull(stats[h + 2]);
+  const judgeable = temperature !== null && hourN >= minHistory && sdHist !== null && sdHist > 0;
   const tempDeviation = temperature !== null && avgHist !== null ? temperature - avgHist : null;
   const absZ = judgeable ? Math.abs(tempDeviation as number) / (sdHist as number) : null;
 
   // Same hour of week over earlier weeks.
-  const weekStats = context.week(hourOfWeek(ts));
-  const seasonal = weekStats.moments !== null && weekStats.moments.n >= minHistory ? weekStats.moments : null;
-  const seasonalMean = seasonal ? seasonal.mean : null;
-  const seasonalZ = temperature !== null && seasonal ? ratio(temperature - seasonal.mean, weekStats.stddev) : null;
+  const w = WEEK + hourOfWeek(ts) * WEEK_STRIDE;
+  const seasonal = stats[w] >= minHistory;
+  const seasonalMean = seasonal ? stats[w + 1] : null;
+  const seasonalZ = temperature !== null && seasonal ? ratio(temperature - stats[w + 1], orNull(stats[w + 2])) : null;
 
   // Windows over the previous rows plus this one; a late reading has no place in a window
   // that has already moved past it, so its windowed features are null.
@@ -247,16 +257,15 @@ function enrichReading(
   }
 
   // Sensor profile over 90 days.
-  const profile = reflection?.profile ?? null;
-  const profileStats = context.profileStats();
-  const profTemp = profile !== null && profile.temperature.n >= minHistory;
-  const histMean = profTemp ? profile.temperature.mean : null;
-  const histSd = profTemp ? profileStats.temperatureStddev : null;
-  const histVibSd = profile !== null && profile.vibration.n >= minHistory ? profileStats.vibrationStddev : null;
-  const dayAvg = profileStats.dayAvg;
-  const nightAvg = profileStats.nightAvg;
-  const failureCount = profile?.failureCount ?? 0;
-  const lastFailure = profile?.lastFailureTs ?? null;
+  const hasProfile = stats[P_PRESENT] === 1;
+  const profTemp = hasProfile && stats[P_TEMP_N] >= minHistory;
+  const histMean = profTemp ? stats[P_TEMP_MEAN] : null;
+  const histSd = profTemp ? orNull(stats[P_TEMP_SD]) : null;
+  const histVibSd = hasProfile && stats[P_VIB_N] >= minHistory ? orNull(stats[P_VIB_SD]) : null;
+  const dayAvg = orNull(stats[P_DAY]);
+  const nightAvg = orNull(stats[P_NIGHT]);
+  const failureCount = hasProfile ? stats[P_FAILURES] : 0;
+  const lastFailure = orNull(stats[P_LAST_FAILURE]);
 
   const zScore = temperature !== null && histMean !== null ? ratio(temperature - histMean, histSd) : null;
   const tempZ = ma !== null && histMean !== null ? ratio(ma - histMean, histSd) : null;
@@ -268,14 +277,13 @@ function enrichReading(
   // Mahalanobis distance over the metrics this reading carries.
   const mask = (temperature !== null ? 1 : 0) | (pressure !== null ? 2 : 0) | (vibration !== null ? 4 : 0);
   let mahalanobis: number | null = null;
-  if (mask !== 0 && profile) {
+  if (mask !== 0 && hasProfile) {
     const inv = context.inverseWithRoom(mask);
     if (inv) {
       const { idx, diff } = inv;
-      const mean = profile.vector.mean;
       for (let j = 0; j < idx.length; j++) {
         const i = idx[j];
-        diff[j] = ((i === 0 ? temperature : i === 1 ? pressure : vibration) as number) - mean[i];
+        diff[j] = ((i === 0 ? temperature : i === 1 ? pressure : vibration) as number) - stats[P_VECTOR_MEAN + i];
       }
       mahalanobis = quadraticFormRoot(inv.inverse, diff);
     }
@@ -292,12 +300,12 @@ function enrichReading(
     kafka_partition: origin.partition,
     kafka_offset: origin.offset,
     late,
-    reflection_version: reflection?.version ?? null,
+    reflection_version: context.version,
     hour_of_day: hour,
     avg_temp_historical: avgHist,
     stddev_temp_historical: sdHist,
-    max_pressure_historical: hourProfile?.maxPressure ?? null,
-    reading_count: hourTemp?.n ?? 0,
+    max_pressure_historical: orNull(stats[h + 3]),
+    reading_count: hourN,
     temperature_z_score: absZ,
     anomaly_classification: classify(absZ, config),
     temp_deviation: tempDeviation,
@@ -309,7 +317,7 @@ function enrichReading(
     historical_temp_mean: histMean,
     historical_temp_stddev: histSd,
     historical_vibration_stddev: histVibSd,
-    historical_pressure_p95: profile?.pressureP95 ?? null,
+    historical_pressure_p95: orNull(stats[P_P95]),
     day_temp_avg: dayAvg,
     night_temp_avg: nightAvg,
     historical_failure_count: failureCount,
@@ -324,7 +332,8 @@ function enrichReading(
     alert_open: false,
     alert_opened: false,
   };
-  if (reading.channels || window.channels || profile?.channels) {
+  if (reading.channels || window.channels || context.hasChannelProfile) {
+    const profile = context.reflection?.profile;
     row.channels = reading.channels ? JSON.stringify(reading.channels) : null;
     const best = late ? null : channelScore(reading, profile?.channelSteps, window, config.minHistory);
     row.channel_score = best?.score ?? null;
