@@ -43,6 +43,21 @@ export interface CoordinatorDeps {
   readonly now?: () => number;
   /** Where unexpected errors go. @default console.error */
   readonly logError?: (message: string, error: unknown) => void;
+  /**
+   * Whether a query's response waits for its query-log write. Lambda may freeze the process as
+   * soon as the handler returns, so the Lambda entry waits; a long-lived process (the local
+   * runtime) answers first and writes behind (at most 32 writes; past that a response waits for
+   * its own), and GET /metrics/sla waits for the writes in flight.
+   * @default false
+   */
+  readonly awaitQueryLog?: boolean;
+}
+
+/** The coordinator core: its routes, and `flush` to wait for query-log writes still in flight. */
+export interface CoordinatorApp {
+  handle(req: ApiRequest): Promise<ApiResponse>;
+  readonly routes: readonly Route[];
+  flush(): Promise<void>;
 }
 
 /** A route of the API: what the OpenAPI document must describe, and the tests check it does. */
@@ -61,6 +76,8 @@ interface RouteContext {
   readonly startedAt: number;
 }
 
+/** Query-log writes that may be in flight behind responses before a response waits for its own. */
+const MAX_LOG_WRITES_BEHIND = 32;
 /** Most bytes a request body may have (a spec listing 1000 sensor ids fits). */
 export const MAX_BODY_BYTES = 256 * 1024;
 const DAY_MS = 86_400_000;
@@ -79,19 +96,30 @@ const problem = (status: number, type: string, message: string, extra: Record<st
  * encoding. Adapters (API Gateway on Lambda, the local HTTP server) turn their requests into
  * {@link ApiRequest} and map the {@link ApiResponse} back; nothing here knows which runtime it is.
  */
-export function createCoordinatorApp(deps: CoordinatorDeps): { handle(req: ApiRequest): Promise<ApiResponse>; routes: readonly Route[] } {
+export function createCoordinatorApp(deps: CoordinatorDeps): CoordinatorApp {
   const { ports, config } = deps;
   const now = deps.now ?? Date.now;
   const criticalZ = deps.criticalZ ?? 3;
   const logError = deps.logError ?? ((m, e) => console.error(m, e));
+  const awaitQueryLog = deps.awaitQueryLog ?? false;
+  /** Query-log writes in flight (written behind the response). */
+  const logWrites = new Set<Promise<void>>();
+  const flush = async () => {
+    await Promise.all(logWrites);
+  };
   const keyDigest = config.apiKey === undefined ? null : createHash('sha256').update(config.apiKey).digest();
 
   async function answer(route: string, spec: QuerySpec, ctx: RouteContext): Promise<ApiResponse> {
     const queryId = randomUUID();
-    const log = (status: number, result: QueryResult | null) =>
-      ports.queryLog
+    const log = (status: number, result: QueryResult | null) => {
+      const write = ports.queryLog
         .record({ queryId, startedAt: ctx.startedAt, latencyMs: now() - ctx.startedAt, route, status, rows: result?.rowCount ?? 0, slices: result?.stats.slices ?? 0 })
-        .catch((e) => logError('query log write failed', e));
+        .catch((e) => logError('query log write failed', e))
+        .finally(() => logWrites.delete(write));
+      logWrites.add(write);
+      // Writes behind the response are bounded: past the bound a response waits for its own.
+      return awaitQueryLog || logWrites.size > MAX_LOG_WRITES_BEHIND ? write : Promise.resolve();
+    };
     let result: QueryResult & { queryId: string };
     try {
       result = await runQuery(spec, ports, { maxQueryMs: config.limits.maxQueryMs, queryId, now });
@@ -99,8 +127,7 @@ export function createCoordinatorApp(deps: CoordinatorDeps): { handle(req: ApiRe
       await log(e instanceof QueryError ? e.status : 500, null);
       throw e;
     }
-    // The log write runs while the result is encoded; it is awaited before the response leaves,
-    // since Lambda may freeze the process as soon as the handler returns.
+    // The log write runs while the result is encoded (and, unless awaitQueryLog, after the response).
     const logged = log(200, result);
     const headers = { 'x-tideline-query-id': queryId, 'x-tideline-truncated': String(result.truncated), 'x-tideline-rows': String(result.rowCount) };
     const response: ApiResponse = wantsArrow(ctx.req)
@@ -170,6 +197,7 @@ export function createCoordinatorApp(deps: CoordinatorDeps): { handle(req: ApiRe
         const from = q.from === undefined ? to - DAY_MS : timeParam(q.from, 'from');
         // The same range rules as a query: ordered, and no longer than the maximum range.
         parseQuerySpec({ from, to }, config, now());
+        await flush();
         const hours = slaByHour(await ports.queryLog.entriesBetween(from, to), config.slaMs);
         return json(200, { sla_ms: config.slaMs, from: new Date(from).toISOString(), to: new Date(to).toISOString(), hours: hours.map((h) => ({ ...h, hour: new Date(h.hour).toISOString() })) });
       },
@@ -245,7 +273,7 @@ export function createCoordinatorApp(deps: CoordinatorDeps): { handle(req: ApiRe
     }
   }
 
-  return { handle, routes };
+  return { handle, routes, flush };
 }
 
 /** A query error as the API answers it: its status, and its type, message and fields under `error`. */

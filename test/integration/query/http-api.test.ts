@@ -6,6 +6,7 @@ import { ARROW_STREAM, METRIC_COLUMNS, runQuerySlice, VIEW_NAMES } from '../../.
 import { createCoordinatorApp } from '../../../functions/coordinator/app.js';
 import { startApiServer, type ApiServer } from '../../../infra/local/api-server.js';
 import { makeApiGatewayHandler } from '../../../functions/coordinator/api-gateway.js';
+import type { QueryLog } from '../../../shared/ports/index.js';
 import { T0 } from '../../helpers/factories.js';
 import { API_KEY, LIVE_END, postQuery, queryFixture, serveCoordinator, type QueryFixture } from './lake-fixture.js';
 
@@ -181,6 +182,57 @@ describe('the query API over HTTP', () => {
     expect(h.sla_compliance_rate).toBeLessThanOrEqual(1);
   });
 
+  /** The real query log, with each write held until `release` is called. */
+  function heldQueryLog(): { log: QueryLog; release: () => void } {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const log: QueryLog = {
+      record: async (e) => {
+        await gate;
+        await f.ports.queryLog.record(e);
+      },
+      entriesBetween: (from, to) => f.ports.queryLog.entriesBetween(from, to),
+    };
+    return { log, release };
+  }
+  const settled = async (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => true), new Promise((r) => setTimeout(() => r(false), ms))]);
+  const logged = async (queryId: string | null) => (await f.ports.queryLog.entriesBetween(LIVE_END - 1, LIVE_END + 1)).some((e) => e.queryId === queryId);
+
+  it('answers before its query-log write lands, and GET /metrics/sla waits for the write', async () => {
+    const { log, release } = heldQueryLog();
+    const behind = await serveCoordinator(f, { ports: { ...f.ports, queryLog: log } });
+    try {
+      const res = await postQuery(behind, { from: T0, to: LIVE_END });
+      expect(res.status).toBe(200);
+      const queryId = res.headers.get('x-tideline-query-id');
+      expect(await logged(queryId)).toBe(false);
+      const sla = fetch(`${behind.url}/metrics/sla?from=${LIVE_END - 3_600_000}&to=${LIVE_END + 3_600_000}`, { headers: { 'x-api-key': API_KEY } });
+      expect(await settled(sla, 300)).toBe(false);
+      release();
+      const body = (await (await sla).json()) as { hours: { hour: string; query_count: number }[] };
+      expect(await logged(queryId)).toBe(true);
+      expect(body.hours.find((h) => h.hour === new Date(LIVE_END).toISOString())?.query_count).toBeGreaterThanOrEqual(1);
+    } finally {
+      release();
+      await behind.close();
+    }
+  });
+
+  it('waits for the query-log write before answering when told to, as on Lambda', async () => {
+    const { log, release } = heldQueryLog();
+    const waiting = await serveCoordinator(f, { ports: { ...f.ports, queryLog: log }, awaitQueryLog: true });
+    try {
+      const res = postQuery(waiting, { from: T0, to: LIVE_END });
+      expect(await settled(res, 300)).toBe(false);
+      release();
+      const queryId = (await res).headers.get('x-tideline-query-id');
+      expect(await logged(queryId)).toBe(true);
+    } finally {
+      release();
+      await waiting.close();
+    }
+  });
+
   /** The coordinator behind a server that holds responses to `maxResponseBytes`, as the Lambda entry does with 6 MB. */
   async function limitedServer(maxResponseBytes: number): Promise<ApiServer> {
     const app = createCoordinatorApp({ ports: f.ports, config: f.config, now: () => LIVE_END, logError: () => {} });
@@ -209,7 +261,7 @@ describe('the query API over HTTP', () => {
 
   it('gzips a response over the Lambda payload limit when the client accepts gzip, and fetch reads it back', async () => {
     const rows = { select: 'rows', from: T0, to: LIVE_END, limit: 2000 };
-    const plain = new Uint8Array(await (await postQuery(server, rows, { accept: ARROW_STREAM })).arrayBuffer());
+    const plain = Buffer.from(await (await postQuery(server, rows, { accept: ARROW_STREAM })).arrayBuffer());
     // Base64 makes the body a third larger: this limit refuses it uncompressed.
     const limited = await limitedServer(Math.ceil((plain.length * 4) / 3));
     try {
@@ -218,7 +270,9 @@ describe('the query API over HTTP', () => {
       expect(res.headers.get('content-encoding')).toBe('gzip');
       const table = tableFromIPC(new Uint8Array(await res.arrayBuffer()));
       expect(table.numRows).toBe(2000);
-      expect(new Uint8Array(await (await postQuery(server, rows, { accept: ARROW_STREAM })).arrayBuffer())).toEqual(plain);
+      // The same bytes as before, uncompressed (Buffer.equals: a deep equality over a megabyte is slow).
+      const again = Buffer.from(await (await postQuery(server, rows, { accept: ARROW_STREAM })).arrayBuffer());
+      expect(again.equals(plain)).toBe(true);
     } finally {
       await limited.close();
     }
