@@ -101,9 +101,9 @@ export function readReadingFast(key: string | null, value: string | null, record
       i += 4;
     } else {
       if (field === SENSOR_ID || field === STATUS) return null;
-      const end = numberEnd(s, i);
-      const v = numberAt(s, i, end);
+      const v = numberAt(s, i);
       if (v !== v) return null; // NaN: not a JSON number, or not finite
+      const end = numberEnd;
       if (field === TS) {
         if (!Number.isInteger(v) || v < EARLIEST_EVENT_TIME || (recordTimestamp > 0 && v > recordTimestamp + MAX_FUTURE_SKEW_MS)) return null;
         ts = v;
@@ -166,24 +166,18 @@ function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
-/** Where the run of characters a number may contain ends; numberAt checks the grammar. */
-function numberEnd(s: string, i: number): number {
-  while (i < s.length) {
-    const c = s.charCodeAt(i);
-    if (!isDigit(c) && c !== 0x2e && c !== 0x2d && c !== 0x2b && c !== 0x65 && c !== 0x45) break;
-    i++;
-  }
-  return i;
-}
+/** Where the number numberAt read last ends (a second return value, written once per number). */
+let numberEnd = 0;
 
 /**
- * The JSON number between start and end, or NaN when the text is not exactly a JSON number (so
- * Number() never sees anything JSON.parse would refuse) or is not finite. A mantissa below 2^53
+ * The JSON number at `start`, its end left in numberEnd; NaN when the text there does not start
+ * with a JSON number (so Number() never sees anything JSON.parse would refuse) or it is not
+ * finite. What follows the number is the caller's to check. A mantissa below 2^53
  * with at most 22 fraction digits and no exponent is one exact division, hence correctly rounded
  * like JSON.parse (Clinger's fast path); other numbers go through Number(), which rounds
  * correctly too.
  */
-function numberAt(s: string, start: number, end: number): number {
+function numberAt(s: string, start: number): number {
   let i = start;
   const negative = s.charCodeAt(i) === 0x2d; /* - */
   if (negative) i++;
@@ -217,7 +211,8 @@ function numberAt(s: string, start: number, end: number): number {
     if (!isDigit(c)) return NaN;
     while (isDigit(c)) c = s.charCodeAt(++i);
   }
-  if (i !== end) return NaN;
+  const end = i;
+  numberEnd = end;
   // Strictly below 2^53: a longer mantissa may have rounded down onto 2^53 while accumulating.
   if (!exponent && mantissa < MAX_EXACT && fraction <= 22) {
     const v = mantissa / POW10[fraction];

@@ -29,6 +29,9 @@ function expectAgreement(key: string | null, value: string | null): Reading | nu
   return fast;
 }
 
+/** Property tests run thousands of cases: seconds, not milliseconds, on a busy machine. */
+const PROPERTY_TIMEOUT_MS = 30_000;
+
 const record = (body: string, key = 'sensor-00042') => [b64(key), b64(body)] as const;
 
 /** JSON number text, valid or not: sign, leading zeros, fractions, exponents, long mantissas. */
@@ -158,11 +161,11 @@ describe('readReadingFast', () => {
     );
     // A fast path that always declined would agree trivially; it must carry real traffic.
     expect(fast).toBeGreaterThan(2_000);
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   it('agrees with readReading on single-character edits of a common record', () => {
     fc.assert(fc.property(mutated, (text) => void expectAgreement(b64('sensor-00042'), b64(text))), { numRuns: 10_000 });
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   it('agrees with readReading on every generated malformed record and on arbitrary key and value text', () => {
     fc.assert(
@@ -179,7 +182,7 @@ describe('readReadingFast', () => {
       }),
       { numRuns: 5_000 },
     );
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   it('reads every JSON number form exactly as JSON.parse does, and declines the rest', () => {
     fc.assert(
@@ -197,5 +200,5 @@ describe('readReadingFast', () => {
       }),
       { numRuns: 20_000 },
     );
-  });
+  }, PROPERTY_TIMEOUT_MS);
 });

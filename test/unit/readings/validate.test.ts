@@ -55,7 +55,7 @@ describe('readReading', () => {
       }),
       { numRuns: 10_000 },
     );
-  });
+  }, 30_000); // 10,000 runs: a few seconds on a busy machine
 
   it('throws only RecordValidationError for arbitrary key and value text', () => {
     fc.assert(
