@@ -34,6 +34,7 @@ describe('the local runtime under kill -9', () => {
       const runtime = await startRuntime(dataDir);
       // Produce from outside while the simulator produces inside, then kill -9 mid-stream.
       let producing = true;
+      let acknowledgedThisRound = 0;
       const producer = (async () => {
         while (producing) {
           const batch = Array.from({ length: 50 }, () => {
@@ -43,14 +44,20 @@ describe('the local runtime under kill -9', () => {
           });
           try {
             const res = await api<{ offsets: unknown[] }>(runtime, 'POST', '/topics/sensor_readings', { records: batch });
-            if (res.offsets.length === batch.length) for (const r of batch) acknowledged.add(`${r.value.sensor_id}|${r.value.ts}`);
+            if (res.offsets.length === batch.length) {
+              for (const r of batch) acknowledged.add(`${r.value.sensor_id}|${r.value.ts}`);
+              acknowledgedThisRound += batch.length;
+            }
           } catch {
             // Killed mid-request: not acknowledged, so not promised.
           }
           await new Promise((r) => setTimeout(r, 50));
         }
       })();
+      // Mid-stream: after a time that moves the kill around, and never before the stream has
+      // taken more than one request of this round (a loaded machine may be slow to get there).
       await new Promise((r) => setTimeout(r, 700 + 150 * round));
+      await waitFor(async () => (acknowledgedThisRound > 50 ? true : null), 120_000);
       runtime.process.kill('SIGKILL');
       producing = false;
       await producer;
