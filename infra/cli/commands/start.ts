@@ -61,6 +61,8 @@ export default {
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      // Closing the terminal: without a handler node exits at once and leaves DynamoDB Local behind.
+      process.on('SIGHUP', onSignal);
     });
     log('stopped');
     return 0;

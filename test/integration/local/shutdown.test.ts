@@ -48,6 +48,18 @@ describe('stopping the local runtime', () => {
     await expect(access(join(dataDir, 'dynamodb.json'))).rejects.toThrow(/ENOENT/);
   }, 240_000);
 
+  it('stops cleanly when its terminal closes (SIGHUP), leaving no DynamoDB Local running', async () => {
+    const dataDir = await freshDataDir();
+    const runtime = await spawnRuntime(dataDir, {}, (c) => children.push(c));
+    await waitFor(async () => ((await api<{ executor: { batches: number } }>(runtime, 'GET', '/local/status')).executor.batches > 0 ? true : null), 60_000);
+    expect(await processesMentioning(join(dataDir, 'dynamodb'))).toHaveLength(1);
+
+    runtime.process.kill('SIGHUP');
+    expect(await runtime.exited).toBe(0);
+    expect(runtime.output()).toContain('stopped');
+    expect(await processesMentioning(dataDir)).toEqual([]);
+  }, 240_000);
+
   it('leaves no DynamoDB Local running after a second Ctrl-C quits at once', async () => {
     const dataDir = await freshDataDir();
     const runtime = await spawnRuntime(dataDir, {}, (c) => children.push(c));
