@@ -132,9 +132,11 @@ export async function refreshReflections(ports: RefreshPorts, options: RefreshOp
   const log = options.log ?? (() => {});
   const windowEnd = Math.floor(options.now / HOUR_MS) * HOUR_MS;
   const windowStart = windowEnd - Math.max(windows.hourOfDayDays, windows.hourOfWeekDays, windows.profileDays) * DAY_MS;
-  const pointer = await ports.reflections.currentPointer();
-
-  const { days, scanned, hoursInWindow, written } = await updatePartials(ports, windowStart, windowEnd, log);
+  // The version this refresh starts from (its flip is conditional on it), read while the lake is listed.
+  const [pointer, { days, scanned, hoursInWindow, written }] = await Promise.all([
+    ports.reflections.currentPointer(),
+    updatePartials(ports, windowStart, windowEnd, log),
+  ]);
   await dropExpiredPartials(ports.lake, windowStart);
   if (!options.force && scanned === 0 && pointer !== null && pointer.windowEnd === windowEnd) {
     log('lake unchanged since the version in force', { version: pointer.version });
