@@ -45,9 +45,8 @@ function judgeEvent(event: MskEvent, contexts: Map<string, SensorContext>): numb
   let judged = 0;
   for (const batch of partitionBatches(event)) {
     const decoded = decodeRecords(batch.records);
-    const windows = new Map<string, SensorWindow>();
-    for (const { reading } of decoded.readings) if (!windows.has(reading.sensor_id)) windows.set(reading.sensor_id, emptyWindow());
-    judged += judgeReadings(decoded.readings, (id) => contexts.get(id) as SensorContext, windows, DEFAULT_JUDGMENT_CONFIG).rows.length;
+    const windows = new Map<string, SensorWindow>(decoded.readings.sensors.map((id) => [id, emptyWindow()]));
+    judged += judgeReadings(decoded.readings, (id) => contexts.get(id) as SensorContext, windows, DEFAULT_JUDGMENT_CONFIG).judged.length;
   }
   return judged;
 }

@@ -1,4 +1,4 @@
-import { partitionBatches, type MskEvent, type PartitionBatch } from '../readings/index.js';
+import { partitionBatches, ReadingBatch, type MskEvent, type PartitionBatch } from '../readings/index.js';
 import {
   addToMinuteSummary,
   ANOMALY_CLASSIFICATION,
@@ -118,21 +118,22 @@ async function ingestPartitionOnce(batch: PartitionBatch, currentVersion: string
   const lastOffset = fresh[fresh.length - 1].offset;
 
   const decoded = decodeRecords(fresh);
+  let readings = decoded.readings;
   result.deadLetters = decoded.deadLetters.length;
   if (topic !== config.topics.readings && topic !== config.topics.deviceStatus) {
     // Unknown topic: nothing is lost, every record is kept with the reason.
-    decoded.deadLetters.push(
-      ...decoded.readings.map(({ record }) => ({
+    for (const record of decoded.readings.records.slice(0, decoded.readings.length)) {
+      decoded.deadLetters.push({
         ...record,
         reason: `topic "${topic}" is not one Tideline reads (${config.topics.readings}, ${config.topics.deviceStatus})`,
         field: null,
         error: 'UnknownTopic',
-      })),
-    );
-    decoded.readings.length = 0;
+      });
+    }
+    readings = new ReadingBatch(0);
     result.deadLetters = decoded.deadLetters.length;
   }
-  result.processed = decoded.readings.length;
+  result.processed = readings.length;
 
   let lakeFiles: { key: string; body: Uint8Array }[] = [];
   // The partition's committed windows as far as known: kept by a warm function, else read below.
@@ -142,8 +143,8 @@ async function ingestPartitionOnce(batch: PartitionBatch, currentVersion: string
   let alertChanges: Parameters<AlertStore['apply']>[0] = [];
   let judgedRows: readonly EnrichedReading[] = [];
 
-  if (topic === config.topics.readings && decoded.readings.length > 0) {
-    const sensorIds = [...new Set(decoded.readings.map((r) => r.reading.sensor_id))];
+  if (topic === config.topics.readings && readings.length > 0) {
+    const sensorIds = readings.sensors;
     const [contextOf] = await Promise.all([
       ports.reflectionCache.contextsFor(version, sensorIds),
       loadWindows(ports.state, layout, mark.hwm, loaded, sensorIds),
@@ -155,31 +156,28 @@ async function ingestPartitionOnce(batch: PartitionBatch, currentVersion: string
       bases.set(id, base);
       windows.set(id, base ? cloneWindow(base.window) : emptyWindow());
     }
-    const judged = judgeReadings(decoded.readings, contextOf, windows, config.judgment);
+    const judged = judgeReadings(readings, contextOf, windows, config.judgment);
     alertChanges = judged.alertChanges;
-    judgedRows = judged.rows;
+    judgedRows = judged.judged.rows();
     const judgedWindows = new Map<string, StoredSensorWindow>(
       sensorIds.map((id) => [id, { sensorId: id, current: { window: windows.get(id) as SensorWindow, appliedThrough: lastOffset }, previous: bases.get(id) ?? null }]),
     );
     windowWrites = await planWindowWrites(ports.state, layout, mark.hwm, loaded, judgedWindows);
-    lakeFiles = lakeFilesByHour('readings', ENRICHED_COLUMNS, judged.rows, topic, partition);
+    lakeFiles = lakeFilesByHour('readings', ENRICHED_COLUMNS, judgedRows, topic, partition);
     // Read (when not cached) while the pending mark is written below.
-    summaries = foldMinuteSummaries(judged.rows, ports.minuteSummaries, cached);
-    for (const row of judged.rows) {
+    summaries = foldMinuteSummaries(judgedRows, ports.minuteSummaries, cached);
+    for (const row of judgedRows) {
       if (row.anomaly_classification === ANOMALY_CLASSIFICATION.CRITICAL_ANOMALY) result.critical++;
       result.newestEventTs = Math.max(result.newestEventTs ?? row.ts, row.ts);
     }
     result.alertsOpened = alertChanges.filter((c) => c.type === 'opened').length;
     result.alertsClosed = alertChanges.length - result.alertsOpened;
-  } else if (topic === config.topics.deviceStatus && decoded.readings.length > 0) {
-    const rows: DeviceStatusRow[] = decoded.readings.map(({ reading, record }) => ({
-      sensor_id: reading.sensor_id,
-      ts: reading.ts,
-      status: reading.status,
-      kafka_topic: record.topic,
-      kafka_partition: record.partition,
-      kafka_offset: record.offset,
-    }));
+  } else if (topic === config.topics.deviceStatus && readings.length > 0) {
+    const rows: DeviceStatusRow[] = [];
+    for (let i = 0; i < readings.length; i++) {
+      const record = readings.records[i];
+      rows.push({ sensor_id: readings.sensorId(i), ts: readings.ts[i], status: readings.status[i], kafka_topic: record.topic, kafka_partition: record.partition, kafka_offset: record.offset });
+    }
     lakeFiles = lakeFilesByHour('deviceStatus', DEVICE_STATUS_COLUMNS, rows, topic, partition);
   }
   result.lakeFiles = lakeFiles.length;

@@ -1,22 +1,23 @@
 import {
   readReading,
-  readReadingFast,
+  readReadingInto,
+  ReadingBatch,
   RecordValidationError,
   type DeadLetter,
   type RawRecord,
-  type Reading,
 } from '../readings/index.js';
 import {
-  judgeReadingAndAlert,
+  judgeBatch,
   type AlertChange,
-  type EnrichedReading,
+  type JudgedReadings,
   type JudgmentConfig,
   type SensorContext,
   type SensorWindow,
 } from '../judgment/index.js';
 
 export interface DecodedRecords {
-  readonly readings: { readonly reading: Reading; readonly record: RawRecord }[];
+  /** The readings, as columns, in stream order. */
+  readonly readings: ReadingBatch;
   readonly deadLetters: DeadLetter[];
 }
 
@@ -26,16 +27,12 @@ export interface DecodedRecords {
  * record, comes from readReading.
  */
 export function decodeRecords(records: readonly RawRecord[]): DecodedRecords {
-  const readings: DecodedRecords['readings'] = [];
+  const readings = new ReadingBatch(records.length);
   const deadLetters: DeadLetter[] = [];
   for (const record of records) {
-    const fast = readReadingFast(record.key, record.value, record.timestamp);
-    if (fast !== null) {
-      readings.push({ reading: fast, record });
-      continue;
-    }
+    if (readReadingInto(readings, record)) continue;
     try {
-      readings.push({ reading: readReading(record.key, record.value, record.timestamp), record });
+      readings.push(readReading(record.key, record.value, record.timestamp), record);
     } catch (e) {
       deadLetters.push(toDeadLetter(record, e));
     }
@@ -59,27 +56,28 @@ export function toDeadLetter(record: RawRecord, e: unknown): DeadLetter {
 }
 
 export interface JudgedBatch {
-  readonly rows: EnrichedReading[];
+  readonly judged: JudgedReadings;
   readonly alertChanges: AlertChange[];
 }
 
 /**
  * Judges readings in stream order against their sensors' contexts, advancing the given
- * windows (mutated in place) and alert hysteresis. No I/O: this is the executor's hot path.
+ * windows (mutated in place; one per sensor of the batch) and alert hysteresis. No I/O: this is
+ * the executor's hot path.
  */
 export function judgeReadings(
-  readings: DecodedRecords['readings'],
+  readings: ReadingBatch,
   contextOf: (sensorId: string) => SensorContext,
-  windows: Map<string, SensorWindow>,
+  windows: ReadonlyMap<string, SensorWindow>,
   config: JudgmentConfig,
 ): JudgedBatch {
-  const rows: EnrichedReading[] = new Array(readings.length);
+  const contexts = readings.sensors.map(contextOf);
+  const sensorWindows = readings.sensors.map((id) => {
+    const window = windows.get(id);
+    if (!window) throw new Error(`no window loaded for sensor ${id}`);
+    return window;
+  });
   const alertChanges: AlertChange[] = [];
-  for (let i = 0; i < readings.length; i++) {
-    const { reading, record } = readings[i];
-    const window = windows.get(reading.sensor_id);
-    if (!window) throw new Error(`no window loaded for sensor ${reading.sensor_id}`);
-    rows[i] = judgeReadingAndAlert(reading, record, contextOf(reading.sensor_id), window, config, alertChanges);
-  }
-  return { rows, alertChanges };
+  const judged = judgeBatch(readings, contexts, sensorWindows, config, alertChanges);
+  return { judged, alertChanges };
 }

@@ -121,27 +121,56 @@ export function replayAlertDecisions(rows: readonly AlertInputs[], config: Judgm
 }
 
 /**
- * Hysteresis: at most one open alert per sensor and kind; it closes after
- * `alertCloseAfter` consecutive readings that do not trigger it, and fires again only after closing.
- * Mutates the window's alert state and returns what changed.
+ * Steps each alert kind's hysteresis for one judged reading, updating `window.alerts`, and
+ * returns the changes: an alert opens (with its context: the reading, expected range, scores and
+ * the recent window) when a kind triggers while closed, and closes after `alertCloseAfter`
+ * consecutive readings that do not trigger it.
  */
 export function updateAlerts(row: EnrichedReading, window: SensorWindow, config: JudgmentConfig): AlertChange[] {
   const changes: AlertChange[] = [];
-  for (const kind of KINDS) {
+  stepAlerts(row, window, config, changes, () => row);
+  return changes;
+}
+
+/** What stepping alerts reads of a judged reading: its triggers, its sensor and its event time. */
+export interface AlertSubject extends AlertInputs {
+  readonly sensor_id: string;
+  readonly ts: number;
+}
+
+/**
+ * updateAlerts for a reading that need not be an object: the triggers come from `subject`, and
+ * `rowOf()` gives the whole row only when an alert opens (rarely), so judging a batch held as
+ * columns builds no row per reading. Appends changes to `changes`; returns whether one opened.
+ */
+export function stepAlerts(subject: AlertSubject, window: SensorWindow, config: JudgmentConfig, changes: AlertChange[], rowOf: () => EnrichedReading): boolean {
+  let opened = false;
+  for (let k = 0; k < KINDS.length; k++) {
+    const kind = KINDS[k];
     const state = window.alerts[kind];
-    const { next, change } = stepAlertHysteresis(state, alertTriggered(kind, row, config), config.alertCloseAfter);
+    const { next, change } = stepAlertHysteresis(state, alertTriggered(kind, subject, config), config.alertCloseAfter);
     if (change === 'opened') {
-      const alert = openAlert(kind, row, window, config);
+      const alert = openAlert(kind, rowOf(), window, config);
       window.alerts[kind] = { openAlertId: alert.alert_id, quietStreak: 0 };
       changes.push({ type: 'opened', alert });
+      opened = true;
     } else if (change === 'closed') {
       window.alerts[kind] = next as AlertHysteresis;
-      changes.push({ type: 'closed', sensorId: row.sensor_id, alertId: (state as AlertHysteresis).openAlertId as string, closedAt: row.ts });
+      changes.push({ type: 'closed', sensorId: subject.sensor_id, alertId: (state as AlertHysteresis).openAlertId as string, closedAt: subject.ts });
     } else if (next !== state && next) {
       window.alerts[kind] = next;
     }
   }
-  return changes;
+  return opened;
+}
+
+/** Whether any alert kind is open for the sensor whose window this is. */
+export function anyAlertOpen(window: Pick<SensorWindow, 'alerts'>): boolean {
+  for (let k = 0; k < KINDS.length; k++) {
+    const state = window.alerts[KINDS[k]];
+    if (state !== undefined && state.openAlertId !== null) return true;
+  }
+  return false;
 }
 
 function openAlert(kind: AlertKind, row: EnrichedReading, window: SensorWindow, config: JudgmentConfig): Alert {

@@ -1,4 +1,4 @@
-import { type Reading, type RecordOrigin } from '../readings/index.js';
+import { ReadingBatch, type Reading, type RecordOrigin } from '../readings/index.js';
 import { HOURS_PER_WEEK, hourOfDay, hourOfWeek, isNightHour, type SensorReflection } from '../reflections/index.js';
 import {
   meanOf,
@@ -8,10 +8,11 @@ import {
   sampleStddev,
   subMatrix,
 } from '../stats/index.js';
-import { ALERT_KIND, alertStateAfter, updateAlerts, type AlertChange } from './alerts.js';
+import { alertStateAfter, anyAlertOpen, stepAlerts, type AlertChange } from './alerts.js';
 import { classify, type JudgmentConfig } from './classification.js';
 import type { EnrichedReading } from './enriched.js';
 import { channelScore } from './channel-score.js';
+import { JudgedReadings } from './judged-readings.js';
 import { pushToWindow, type SensorWindow } from './window.js';
 
 const MINUTE_MS = 60_000;
@@ -55,7 +56,6 @@ const P_VECTOR_MEAN = PROFILE + 11;
 const STATS_LENGTH = P_VECTOR_MEAN + 3;
 
 const orNaN = (x: number | null | undefined): number => (x === null || x === undefined ? NaN : x);
-const orNull = (x: number): number | null => (x !== x ? null : x);
 
 /**
  * A sensor's reflection with what is derived from it once per version rather than once per
@@ -139,15 +139,23 @@ function statsOf(reflection: SensorReflection | null): Float64Array {
   return stats;
 }
 
-/** x / d, or null when either is missing or the divisor is zero (SQL's NULLIF guard). */
-function ratio(x: number | null, d: number | null): number | null {
-  return x === null || d === null || d === 0 ? null : x / d;
+/** x / d, or NaN (null) when either is missing or the divisor is zero (SQL's NULLIF guard). */
+function ratio(x: number, d: number): number {
+  return d === 0 ? NaN : x / d;
+}
+
+/** Where one reading in a batch came from, for judging a single reading outside a batch. */
+function batchOfOne(reading: Reading, origin: RecordOrigin): ReadingBatch {
+  const batch = new ReadingBatch(1);
+  batch.push(reading, { topic: origin.topic, partition: origin.partition, offset: origin.offset, timestamp: origin.timestamp, key: null, value: null });
+  return batch;
 }
 
 /**
  * Judges one reading against its sensor's history and recent window, and advances the window
  * (unless the reading is late). Pure apart from the window it is given; the same inputs always
- * give the same row, which is what makes replays and cold starts agree.
+ * give the same row, which is what makes replays and cold starts agree. The row's alert decision
+ * is what stepping the alerts would decide; the window's alert state is left as it was.
  */
 export function judgeReading(
   reading: Reading,
@@ -156,7 +164,9 @@ export function judgeReading(
   window: SensorWindow,
   config: JudgmentConfig,
 ): EnrichedReading {
-  const row = enrichReading(reading, origin, context, window, config);
+  const judged = new JudgedReadings(batchOfOne(reading, origin));
+  enrichInto(judged, 0, context, window, config);
+  const row = judged.row(0);
   // The alert decision is part of the row, so the lake says which readings alerted.
   const alert = alertStateAfter(row, window, config);
   row.alert_open = alert.open;
@@ -164,11 +174,7 @@ export function judgeReading(
   return row;
 }
 
-/**
- * judgeReading followed by updateAlerts, stepping each alert's hysteresis once: the batch path.
- * The row's alert decision is read from the window after the step, which is where
- * alertStateAfter says the step leaves it. Alert changes are appended to `changes`.
- */
+/** judgeReading followed by updateAlerts, stepping each alert's hysteresis once; changes are appended to `changes`. */
 export function judgeReadingAndAlert(
   reading: Reading,
   origin: RecordOrigin,
@@ -177,34 +183,51 @@ export function judgeReadingAndAlert(
   config: JudgmentConfig,
   changes: AlertChange[],
 ): EnrichedReading {
-  const row = enrichReading(reading, origin, context, window, config);
-  const stepped = updateAlerts(row, window, config);
-  let opened = false;
-  for (let i = 0; i < stepped.length; i++) {
-    if (stepped[i].type === 'opened') opened = true;
-    changes.push(stepped[i]);
-  }
-  let open = false;
-  for (let i = 0; i < ALERT_KINDS.length; i++) {
-    const state = window.alerts[ALERT_KINDS[i]];
-    if (state !== undefined && state.openAlertId !== null) open = true;
-  }
-  row.alert_open = open;
-  row.alert_opened = opened;
-  return row;
+  return judgeBatch(batchOfOne(reading, origin), [context], [window], config, changes).row(0);
 }
 
-const ALERT_KINDS = Object.values(ALERT_KIND);
-
-/** Every column but the alert decision (left false), advancing the window. */
-function enrichReading(
-  reading: Reading,
-  origin: RecordOrigin,
-  context: SensorContext,
-  window: SensorWindow,
+/**
+ * Judges a batch of readings in stream order, each against its sensor's context and window
+ * (`contexts[k]` and `windows[k]` for the batch's sensor k; windows are advanced in place), and
+ * steps alert hysteresis, appending alert changes to `changes`. No I/O: the executor's hot path.
+ * Every reading gets exactly the columns judgeReading gives it.
+ */
+export function judgeBatch(
+  readings: ReadingBatch,
+  contexts: readonly SensorContext[],
+  windows: readonly SensorWindow[],
   config: JudgmentConfig,
-): EnrichedReading {
-  const { ts, temperature, pressure, vibration } = reading;
+  changes: AlertChange[],
+): JudgedReadings {
+  const judged = new JudgedReadings(readings);
+  // The reading whose alert opens, as a row: built only then (closure made once per batch).
+  let current = 0;
+  const rowOf = () => judged.row(current);
+  const subject = { sensor_id: '', ts: 0, channel_score: null as number | null, anomaly_classification: judged.anomaly_classification[0], predictive_failure_risk: 0 };
+  for (let i = 0; i < readings.length; i++) {
+    const k = readings.sensorIndex[i];
+    const window = windows[k];
+    enrichInto(judged, i, contexts[k], window, config);
+    current = i;
+    subject.sensor_id = readings.sensors[k];
+    subject.ts = readings.ts[i];
+    subject.channel_score = judged.channelColumns?.get(i)?.channel_score ?? null;
+    subject.anomaly_classification = judged.anomaly_classification[i];
+    subject.predictive_failure_risk = judged.predictive_failure_risk[i];
+    if (stepAlerts(subject, window, config, changes, rowOf)) judged.alert_opened[i] = 1;
+    if (anyAlertOpen(window)) judged.alert_open[i] = 1;
+  }
+  return judged;
+}
+
+/** Every column of reading `i` but the alert decision, advancing the window. NaN is null throughout. */
+function enrichInto(judged: JudgedReadings, i: number, context: SensorContext, window: SensorWindow, config: JudgmentConfig): void {
+  const readings = judged.readings;
+  const d = judged.doubles;
+  const ts = readings.ts[i];
+  const temperature = readings.temperature[i];
+  const pressure = readings.pressure[i];
+  const vibration = readings.vibration[i];
   const stats = context.stats;
   const hour = hourOfDay(ts);
   const late = window.lastTs !== null && ts < window.lastTs;
@@ -213,134 +236,128 @@ function enrichReading(
   // Same hour of day over the previous 30 days.
   const h = HOUR + hour * HOUR_STRIDE;
   const hourN = stats[h];
-  const avgHist = orNull(stats[h + 1]);
-  const sdHist = orNull(stats[h + 2]);
-  const judgeable = temperature !== null && hourN >= minHistory && sdHist !== null && sdHist > 0;
-  const tempDeviation = temperature !== null && avgHist !== null ? temperature - avgHist : null;
-  const absZ = judgeable ? Math.abs(tempDeviation as number) / (sdHist as number) : null;
+  const avgHist = stats[h + 1];
+  const sdHist = stats[h + 2];
+  const judgeable = temperature === temperature && hourN >= minHistory && sdHist > 0;
+  const tempDeviation = temperature - avgHist;
+  const absZ = judgeable ? Math.abs(tempDeviation) / sdHist : NaN;
 
   // Same hour of week over earlier weeks.
   const w = WEEK + hourOfWeek(ts) * WEEK_STRIDE;
   const seasonal = stats[w] >= minHistory;
-  const seasonalMean = seasonal ? stats[w + 1] : null;
-  const seasonalZ = temperature !== null && seasonal ? ratio(temperature - stats[w + 1], orNull(stats[w + 2])) : null;
+  const seasonalMean = seasonal ? stats[w + 1] : NaN;
+  const seasonalZ = seasonal ? ratio(temperature - stats[w + 1], stats[w + 2]) : NaN;
 
   // Windows over the previous rows plus this one; a late reading has no place in a window
   // that has already moved past it, so its windowed features are null.
-  let ma: number | null = null;
-  let vibSd: number | null = null;
-  let rate: number | null = null;
+  let ma = NaN;
+  let vibSd = NaN;
+  let rate = NaN;
   if (!late) {
     const n = window.ts.length;
-    let sum = temperature ?? 0;
-    let count = temperature === null ? 0 : 1;
-    for (let i = Math.max(0, n - (MA_ROWS - 1)); i < n; i++) {
-      const t = window.temperature[i];
+    const hasTemperature = temperature === temperature;
+    let sum = hasTemperature ? temperature : 0;
+    let count = hasTemperature ? 1 : 0;
+    for (let j = Math.max(0, n - (MA_ROWS - 1)); j < n; j++) {
+      const t = window.temperature[j];
       if (t !== null) { sum += t; count++; }
     }
-    ma = count === 0 ? null : sum / count;
+    ma = count === 0 ? NaN : sum / count;
 
     // Welford over the window then this reading (inline: a closure per reading cost more than the sum).
     let vn = 0, vMean = 0, vM2 = 0;
-    for (let i = Math.max(0, n - (VIBRATION_ROWS - 1)); i <= n; i++) {
-      const v = i < n ? window.vibration[i] : vibration;
-      if (v !== null) { vn++; const d = v - vMean; vMean += d / vn; vM2 += d * (v - vMean); }
+    for (let j = Math.max(0, n - (VIBRATION_ROWS - 1)); j < n; j++) {
+      const v = window.vibration[j];
+      if (v !== null) { vn++; const dv = v - vMean; vMean += dv / vn; vM2 += dv * (v - vMean); }
     }
-    vibSd = vn < 2 ? null : Math.sqrt(Math.max(0, vM2 / (vn - 1)));
+    if (vibration === vibration) { vn++; const dv = vibration - vMean; vMean += dv / vn; vM2 += dv * (vibration - vMean); }
+    vibSd = vn < 2 ? NaN : Math.sqrt(Math.max(0, vM2 / (vn - 1)));
 
     if (n >= RATE_LAG) {
       const prevT = window.temperature[n - RATE_LAG];
       const elapsedMin = (ts - window.ts[n - RATE_LAG]) / MINUTE_MS;
-      rate = temperature === null || prevT === null || elapsedMin <= 0 ? null : (temperature - prevT) / elapsedMin;
+      if (prevT !== null && elapsedMin > 0) rate = (temperature - prevT) / elapsedMin;
     }
-    pushToWindow(window, ts, temperature, vibration);
+    pushToWindow(window, ts, hasTemperature ? temperature : null, vibration === vibration ? vibration : null);
   }
 
   // Sensor profile over 90 days.
   const hasProfile = stats[P_PRESENT] === 1;
   const profTemp = hasProfile && stats[P_TEMP_N] >= minHistory;
-  const histMean = profTemp ? stats[P_TEMP_MEAN] : null;
-  const histSd = profTemp ? orNull(stats[P_TEMP_SD]) : null;
-  const histVibSd = hasProfile && stats[P_VIB_N] >= minHistory ? orNull(stats[P_VIB_SD]) : null;
-  const dayAvg = orNull(stats[P_DAY]);
-  const nightAvg = orNull(stats[P_NIGHT]);
+  const histMean = profTemp ? stats[P_TEMP_MEAN] : NaN;
+  const histSd = profTemp ? stats[P_TEMP_SD] : NaN;
+  const histVibSd = hasProfile && stats[P_VIB_N] >= minHistory ? stats[P_VIB_SD] : NaN;
+  const dayAvg = stats[P_DAY];
+  const nightAvg = stats[P_NIGHT];
   const failureCount = hasProfile ? stats[P_FAILURES] : 0;
-  const lastFailure = orNull(stats[P_LAST_FAILURE]);
+  const lastFailure = stats[P_LAST_FAILURE];
 
-  const zScore = temperature !== null && histMean !== null ? ratio(temperature - histMean, histSd) : null;
-  const tempZ = ma !== null && histMean !== null ? ratio(ma - histMean, histSd) : null;
+  const zScore = ratio(temperature - histMean, histSd);
+  const tempZ = ratio(ma - histMean, histSd);
   // Compared with the same part of the day (the use case compares every reading with the day mean).
   const periodAvg = isNightHour(hour) ? nightAvg : dayAvg;
-  const seasonalDeviation = temperature !== null && periodAvg !== null ? ratio(temperature - periodAvg, periodAvg) : null;
-  const daysSinceFailure = lastFailure === null ? null : (ts - lastFailure) / DAY_MS;
+  const seasonalDeviation = ratio(temperature - periodAvg, periodAvg);
 
   // Mahalanobis distance over the metrics this reading carries.
-  const mask = (temperature !== null ? 1 : 0) | (pressure !== null ? 2 : 0) | (vibration !== null ? 4 : 0);
-  let mahalanobis: number | null = null;
+  const mask = (temperature === temperature ? 1 : 0) | (pressure === pressure ? 2 : 0) | (vibration === vibration ? 4 : 0);
+  let mahalanobis = NaN;
   if (mask !== 0 && hasProfile) {
     const inv = context.inverseWithRoom(mask);
     if (inv) {
       const { idx, diff } = inv;
       for (let j = 0; j < idx.length; j++) {
-        const i = idx[j];
-        diff[j] = ((i === 0 ? temperature : i === 1 ? pressure : vibration) as number) - stats[P_VECTOR_MEAN + i];
+        const m = idx[j];
+        diff[j] = (m === 0 ? temperature : m === 1 ? pressure : vibration) - stats[P_VECTOR_MEAN + m];
       }
       mahalanobis = quadraticFormRoot(inv.inverse, diff);
     }
   }
 
-  const row: EnrichedReading = {
-    sensor_id: reading.sensor_id,
-    ts,
-    temperature,
-    pressure,
-    vibration,
-    status: reading.status,
-    kafka_topic: origin.topic,
-    kafka_partition: origin.partition,
-    kafka_offset: origin.offset,
-    late,
-    reflection_version: context.version,
-    hour_of_day: hour,
-    avg_temp_historical: avgHist,
-    stddev_temp_historical: sdHist,
-    max_pressure_historical: orNull(stats[h + 3]),
-    reading_count: hourN,
-    temperature_z_score: absZ,
-    anomaly_classification: classify(absZ, config),
-    temp_deviation: tempDeviation,
-    seasonal_temp_mean: seasonalMean,
-    seasonal_z_score: seasonalZ,
-    temp_ma_5min: ma,
-    vibration_stddev_10min: vibSd,
-    temp_rate_of_change: rate,
-    historical_temp_mean: histMean,
-    historical_temp_stddev: histSd,
-    historical_vibration_stddev: histVibSd,
-    historical_pressure_p95: orNull(stats[P_P95]),
-    day_temp_avg: dayAvg,
-    night_temp_avg: nightAvg,
-    historical_failure_count: failureCount,
-    last_failure_ts: lastFailure,
-    z_score: zScore,
-    temp_z_score: tempZ,
-    temp_seasonal_deviation: seasonalDeviation,
-    days_since_failure: daysSinceFailure,
-    mahalanobis_distance: mahalanobis,
-    anomaly_score: compositeAnomalyScore(zScore, seasonalZ, rate, mahalanobis),
-    predictive_failure_risk: predictiveFailureRisk(failureCount, rate, vibSd, histVibSd, ma, histMean, histSd),
-    alert_open: false,
-    alert_opened: false,
-  };
-  if (reading.channels || window.channels || context.hasChannelProfile) {
-    const profile = context.reflection?.profile;
-    row.channels = reading.channels ? JSON.stringify(reading.channels) : null;
-    const best = late ? null : channelScore(reading, profile?.channelSteps, window, config.minHistory);
-    row.channel_score = best?.score ?? null;
-    row.channel_score_channel = best?.name ?? null;
+  judged.late[i] = late ? 1 : 0;
+  judged.reflection_version[i] = context.version;
+  judged.hour_of_day[i] = hour;
+  judged.reading_count[i] = hourN;
+  judged.anomaly_classification[i] = classify(absZ !== absZ ? null : absZ, config);
+  judged.historical_failure_count[i] = failureCount;
+  judged.predictive_failure_risk[i] = failureRisk(failureCount, rate, vibSd, histVibSd, ma, histMean, histSd);
+  d.avg_temp_historical[i] = avgHist;
+  d.stddev_temp_historical[i] = sdHist;
+  d.max_pressure_historical[i] = stats[h + 3];
+  d.temperature_z_score[i] = absZ;
+  d.temp_deviation[i] = tempDeviation;
+  d.seasonal_temp_mean[i] = seasonalMean;
+  d.seasonal_z_score[i] = seasonalZ;
+  d.temp_ma_5min[i] = ma;
+  d.vibration_stddev_10min[i] = vibSd;
+  d.temp_rate_of_change[i] = rate;
+  d.historical_temp_mean[i] = histMean;
+  d.historical_temp_stddev[i] = histSd;
+  d.historical_vibration_stddev[i] = histVibSd;
+  d.historical_pressure_p95[i] = stats[P_P95];
+  d.day_temp_avg[i] = dayAvg;
+  d.night_temp_avg[i] = nightAvg;
+  d.last_failure_ts[i] = lastFailure;
+  d.z_score[i] = zScore;
+  d.temp_z_score[i] = tempZ;
+  d.temp_seasonal_deviation[i] = seasonalDeviation;
+  d.days_since_failure[i] = (ts - lastFailure) / DAY_MS;
+  d.mahalanobis_distance[i] = mahalanobis;
+  d.anomaly_score[i] = anomalyScore(zScore, seasonalZ, rate, mahalanobis);
+
+  const channels = readings.channels?.[i];
+  if (channels || window.channels || context.hasChannelProfile) {
+    const reading = readings.reading(i);
+    const best = late ? null : channelScore(reading, context.reflection?.profile?.channelSteps, window, minHistory);
+    (judged.channelColumns ??= new Map()).set(i, {
+      channels: channels ? JSON.stringify(channels) : null,
+      channel_score: best?.score ?? null,
+      channel_score_channel: best?.name ?? null,
+    });
   }
-  return row;
 }
+
+const nullToNaN = (x: number | null): number => (x === null ? NaN : x);
+const nanToNull = (x: number): number | null => (x !== x ? null : x);
 
 /**
  * The use case's composite score: weighted normalised indicators through a sigmoid, in [0, 1].
@@ -352,12 +369,17 @@ export function compositeAnomalyScore(
   rate: number | null,
   mahalanobis: number | null,
 ): number | null {
-  if (z === null && seasonalZ === null && mahalanobis === null) return null;
+  return nanToNull(anomalyScore(nullToNaN(z), nullToNaN(seasonalZ), nullToNaN(rate), nullToNaN(mahalanobis)));
+}
+
+/** compositeAnomalyScore with NaN for a missing indicator and for no score. */
+function anomalyScore(z: number, seasonalZ: number, rate: number, mahalanobis: number): number {
+  if (z !== z && seasonalZ !== seasonalZ && mahalanobis !== mahalanobis) return NaN;
   const weighted =
-    0.3 * (Math.abs(z ?? 0) / 5) +
-    0.25 * (Math.abs(seasonalZ ?? 0) / 3) +
-    0.25 * (Math.abs(rate ?? 0) / 10) +
-    0.2 * ((mahalanobis ?? 0) / 10);
+    0.3 * (z === z ? Math.abs(z) / 5 : 0) +
+    0.25 * (seasonalZ === seasonalZ ? Math.abs(seasonalZ) / 3 : 0) +
+    0.25 * (rate === rate ? Math.abs(rate) / 10 : 0) +
+    0.2 * (mahalanobis === mahalanobis ? mahalanobis / 10 : 0);
   return 1 / (1 + Math.exp(-5 * (weighted - 0.5)));
 }
 
@@ -375,8 +397,13 @@ export function predictiveFailureRisk(
   histMean: number | null,
   histSd: number | null,
 ): number {
-  if (failureCount > 5 && rate !== null && rate > 10) return 0.9;
-  if (vibrationSd !== null && historicalVibrationSd !== null && vibrationSd > historicalVibrationSd * 2) return 0.7;
-  if (ma !== null && histMean !== null && histSd !== null && Math.abs(ma - histMean) > 2 * histSd) return 0.6;
+  return failureRisk(failureCount, nullToNaN(rate), nullToNaN(vibrationSd), nullToNaN(historicalVibrationSd), nullToNaN(ma), nullToNaN(histMean), nullToNaN(histSd));
+}
+
+/** predictiveFailureRisk with NaN for missing: every comparison with NaN is false, as SQL's with NULL. */
+function failureRisk(failureCount: number, rate: number, vibrationSd: number, historicalVibrationSd: number, ma: number, histMean: number, histSd: number): number {
+  if (failureCount > 5 && rate > 10) return 0.9;
+  if (vibrationSd > historicalVibrationSd * 2) return 0.7;
+  if (Math.abs(ma - histMean) > 2 * histSd) return 0.6;
   return 0.1;
 }

@@ -7,3 +7,5 @@ export { SENSOR_STATUS, SENSOR_STATUS_LIST, isSensorStatus } from './status.js';
 export type { SensorStatus } from './status.js';
 export { readReadingFast } from './fast-reading.js';
 export { readReading, parseReading, parseEventTime, decodeBase64, EARLIEST_EVENT_TIME, MAX_FUTURE_SKEW_MS } from './validate.js';
+export { readReadingInto } from './fast-reading.js';
+export { ReadingBatch } from './reading-batch.js';
