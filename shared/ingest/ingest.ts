@@ -124,7 +124,12 @@ async function ingestPartitionOnce(batch: PartitionBatch, currentVersion: string
     // Unknown topic: nothing is lost, every record is kept with the reason.
     for (const record of decoded.readings.records.slice(0, decoded.readings.length)) {
       decoded.deadLetters.push({
-        ...record,
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        timestamp: record.timestamp,
+        key: record.key,
+        value: record.value,
         reason: `topic "${topic}" is not one Tideline reads (${config.topics.readings}, ${config.topics.deviceStatus})`,
         field: null,
         error: 'UnknownTopic',

@@ -206,10 +206,15 @@ let numberEnd = 0;
 /**
  * The JSON number at `start`, its end left in numberEnd; NaN when the text there does not start
  * with a JSON number (so Number() never sees anything JSON.parse would refuse) or it is not
- * finite. What follows the number is the caller's to check. A mantissa below 2^53
- * with at most 22 fraction digits and no exponent is one exact division, hence correctly rounded
- * like JSON.parse (Clinger's fast path); other numbers go through Number(), which rounds
- * correctly too.
+ * finite. What follows the number is the caller's to check. Always the double JSON.parse gives
+ * (the one nearest the decimal, ties to even):
+ *
+ * - a mantissa below 2^53 with at most 22 fraction digits and no exponent is one exact division,
+ *   hence correctly rounded (Clinger's fast path);
+ * - a longer mantissa (JSON.stringify writes 17 significant digits for most computed values)
+ *   is divided in double-double arithmetic, good to about 2^-100, and the result taken only when
+ *   no double-rounding tie is within that error (see nearestOf);
+ * - anything else goes through Number(), which rounds correctly too.
  */
 function numberAt(s: string, start: number): number {
   let i = start;
@@ -217,22 +222,32 @@ function numberAt(s: string, start: number): number {
   if (negative) i++;
   let c = s.charCodeAt(i);
   if (!isDigit(c)) return NaN;
-  let mantissa = 0;
+  // The significant digits as high * 10^lowDigits + low: the first 15 (exact in a double) and
+  // the rest; fraction counts the digits after the point.
+  let high = 0;
+  let low = 0;
+  let significant = 0;
+  let lowDigits = 0;
+  let fraction = 0;
   if (c === 0x30) {
     c = s.charCodeAt(++i);
     if (isDigit(c)) return NaN; // a leading zero
   } else {
     while (isDigit(c)) {
-      mantissa = mantissa * 10 + (c - 0x30);
+      if (significant < 15) high = high * 10 + (c - 0x30);
+      else { low = low * 10 + (c - 0x30); lowDigits++; }
+      significant++;
       c = s.charCodeAt(++i);
     }
   }
-  let fraction = 0;
   if (c === 0x2e /* . */) {
     c = s.charCodeAt(++i);
     if (!isDigit(c)) return NaN;
     while (isDigit(c)) {
-      mantissa = mantissa * 10 + (c - 0x30);
+      if (significant < 15) {
+        high = high * 10 + (c - 0x30);
+        if (high !== 0) significant++; // leading zeros of a fraction are not significant
+      } else { low = low * 10 + (c - 0x30); lowDigits++; }
       fraction++;
       c = s.charCodeAt(++i);
     }
@@ -247,13 +262,53 @@ function numberAt(s: string, start: number): number {
   }
   const end = i;
   numberEnd = end;
-  // Strictly below 2^53: a longer mantissa may have rounded down onto 2^53 while accumulating.
-  if (!exponent && mantissa < MAX_EXACT && fraction <= 22) {
-    const v = mantissa / POW10[fraction];
-    return negative ? -v : v;
+  if (!exponent && fraction <= 22 && lowDigits <= 8) {
+    // Exact when below 2^53 (then so is high * 10^lowDigits, and the sum rounds nothing).
+    const mantissa = lowDigits === 0 ? high : high * POW10[lowDigits] + low;
+    const v = mantissa < MAX_EXACT ? mantissa / POW10[fraction] : nearestOf(high, POW10[lowDigits], low, POW10[fraction]);
+    if (v === v) return negative ? -v : v;
   }
   const v = Number(s.slice(start, end));
   return Number.isFinite(v) ? v : NaN;
+}
+
+/** Veltkamp's split constant for doubles, 2^27 + 1. */
+const SPLITTER = 134217729;
+
+/** The rounding error of a * b (Dekker's TwoProduct): a * b = fl(a * b) + productError(a, b, fl(a * b)), exactly. */
+function productError(a: number, b: number, p: number): number {
+  let t = SPLITTER * a;
+  const aHigh = t - (t - a);
+  const aLow = a - aHigh;
+  t = SPLITTER * b;
+  const bHigh = t - (t - b);
+  const bLow = b - bHigh;
+  return aHigh * bHigh - p + aHigh * bLow + aLow * bHigh + aLow * bLow;
+}
+
+/**
+ * The double nearest to (high * scale + low) / divisor, all four exact doubles (divisor a power
+ * of ten up to 10^22), or NaN when that cannot be told cheaply (about once in 2^37 values).
+ * The quotient is formed as a double-double (H, L) within 2^-100 |H| of the true value; H is the
+ * nearest double unless the true value may lie across the midpoint to a neighbour, which is
+ * checked by rounding H + L moved by a wider margin both ways.
+ */
+function nearestOf(high: number, scale: number, low: number, divisor: number): number {
+  // m = high * scale + low as a double-double (m1, m2).
+  const p = high * scale;
+  const pError = productError(high, scale, p);
+  const sum = p + low;
+  const sumError = low - (sum - p); // exact: |low| is far below |p|
+  const m1 = sum + (pError + sumError);
+  const m2 = pError + sumError - (m1 - sum);
+  // (m1, m2) / divisor.
+  const q1 = m1 / divisor;
+  const r = m1 - q1 * divisor - productError(q1, divisor, q1 * divisor) + m2;
+  const q2 = r / divisor;
+  const h = q1 + q2;
+  const l = q2 - (h - q1);
+  const margin = Math.abs(h) * 2 ** -90;
+  return h + (l + margin) === h && h + (l - margin) === h ? h : NaN;
 }
 
 /** Which field a key names (the text between start and end), or 0 for any other key. */

@@ -61,14 +61,14 @@ export function partitionBatches(event: MskEvent): PartitionBatch[] {
       ) {
         throw new EventShapeError(`records["${name}"][${i}] has no topic, integer partition and integer offset`);
       }
-      out[i] = {
-        topic: r.topic,
-        partition: r.partition,
-        offset: r.offset,
-        timestamp: typeof r.timestamp === 'number' ? r.timestamp : 0,
-        key: typeof r.key === 'string' ? r.key : null,
-        value: typeof r.value === 'string' ? r.value : null,
-      };
+      const key = typeof r.key === 'string' ? r.key : null;
+      const value = typeof r.value === 'string' ? r.value : null;
+      const timestamp = typeof r.timestamp === 'number' ? r.timestamp : 0;
+      // A record as Lambda delivers it is already a raw record: taken as it is, not copied
+      // (a copy per record was a tenth of a batch's time, most of it garbage collection).
+      out[i] = key === r.key && value === r.value && timestamp === r.timestamp
+        ? (r as RawRecord)
+        : { topic: r.topic, partition: r.partition, offset: r.offset, timestamp, key, value };
     }
     if (out.length === 0) continue;
     // Lambda delivers a partition's records in offset order; sort only when they are not.

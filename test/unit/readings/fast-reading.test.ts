@@ -201,4 +201,35 @@ describe('readReadingFast', () => {
       { numRuns: 20_000 },
     );
   }, PROPERTY_TIMEOUT_MS);
+
+  it('reads 16- to 23-digit mantissas, and decimals written near a tie between two doubles, exactly as JSON.parse does', () => {
+    // Long mantissas take the double-double path; text at or beside the midpoint of two
+    // neighbouring doubles is where a rounding shortcut would go wrong.
+    const longMantissa = fc
+      .tuple(fc.stringMatching(/^[1-9][0-9]{15,22}$/), fc.nat(23), fc.boolean())
+      .map(([digits, at, minus]) => {
+        const point = Math.min(at, digits.length);
+        const text = point === digits.length ? digits : point === 0 ? `0.${digits}` : `${digits.slice(0, point)}.${digits.slice(point)}`;
+        return `${minus ? '-' : ''}${text}`;
+      });
+    const nearTie = fc
+      .tuple(fc.double({ min: 1e-6, max: 1e12, noNaN: true }), fc.integer({ min: 17, max: 21 }))
+      .map(([x, digits]) => {
+        const mid = (x + (x + Math.abs(x) * 2 ** -52)) / 2;
+        return mid.toPrecision(digits);
+      })
+      .filter((t) => !/e/.test(t));
+    fc.assert(
+      fc.property(fc.oneof(longMantissa, nearTie), (n) => {
+        const fast = expectAgreement(...record(`{"sensor_id":"sensor-00042","ts":1767571200000,"temperature":${n}}`));
+        expect(fast).not.toBeNull();
+        expect(Object.is(fast?.temperature, JSON.parse(n))).toBe(true);
+      }),
+      { numRuns: 20_000 },
+    );
+    // Exact ties (2^53 + 1 rounds to even) and the largest mantissas still agree.
+    for (const n of ['9007199254740993', '9007199254740995', '0.30000000000000004', '1.7976931348623157', '99999999999999999999999.5']) {
+      expect(readReadingFast(...record(`{"sensor_id":"sensor-00042","ts":1767571200000,"temperature":${n}}`), T0)?.temperature).toBe(JSON.parse(n));
+    }
+  }, PROPERTY_TIMEOUT_MS);
 });
