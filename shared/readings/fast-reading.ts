@@ -6,9 +6,10 @@ import { EARLIEST_EVENT_TIME, MAX_FUTURE_SKEW_MS, parseEventTime } from './valid
 
 /*
  * The executor's fast path for the common record: a flat JSON object of ASCII text holding
- * sensor_id, ts, the three metrics and status, as a sensor sends it. It reads the base64 text
- * with atob (one Latin-1 string, no Buffer per record) and scans that string once, instead of
- * Buffer.from + toString + JSON.parse + validation, which cost about two thirds of a batch.
+ * sensor_id, ts, the three metrics and status, as a sensor sends it. It decodes the base64 text
+ * into one scratch buffer reused for every record (no string or Buffer per record) and scans those
+ * bytes once, instead of Buffer.from + toString + JSON.parse + validation, which cost about two
+ * thirds of a batch.
  *
  * It never decides that a record is bad: anything it is not sure of (escapes, non-ASCII bytes,
  * unknown or repeated keys, channels, exponents, a value that fails a check, …) makes it return
@@ -37,7 +38,7 @@ const KEY_TEMPERATURE = codes('temperature');
 const NULL = codes('null');
 
 /** Exact powers of ten as doubles (10^22 is the largest one a double holds exactly). */
-const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+const POW10 = Float64Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 /** Integers up to this are exact in a double; a mantissa beyond it is read by Number() instead. */
 const MAX_EXACT = 2 ** 53;
 
@@ -60,14 +61,14 @@ export function readReadingInto(batch: ReadingBatch, record: RawRecord): boolean
   const { key, value } = record;
   const recordTimestamp = record.timestamp;
   if (key === null || value === null) return false;
-  const s = decodeBase64Latin1(value);
-  if (s === null) return false;
+  const n = decodeValue(value);
+  if (n < 0) return false;
+  const s = scratch;
   // The sensor's id from its key: decoded and checked once per batch, not once per record.
   const keyText = sensorIdOfKey(batch, key);
   if (keyText === null) return false;
   // Positions and values stay in locals (helpers take and return indexes): module-level scanner
   // state measured a third slower. Absent metrics are NaN, as in the batch's columns.
-  const n = s.length;
   let seen = 0;
   let ts = 0;
   let temperature = NaN;
@@ -77,19 +78,19 @@ export function readReadingInto(batch: ReadingBatch, record: RawRecord): boolean
   let idStart = 0;
   let idEnd = 0;
   let i = skipSpace(s, 0);
-  if (s.charCodeAt(i) !== 0x7b /* { */) return false;
+  if (s[i] !== 0x7b /* { */) return false;
   i = skipSpace(s, i + 1);
   for (;;) {
-    if (s.charCodeAt(i) !== 0x22 /* " */) return false;
+    if (s[i] !== 0x22 /* " */) return false;
     const keyEnd = stringEnd(s, i);
     if (keyEnd < 0) return false;
     const field = fieldOf(s, i + 1, keyEnd);
     if (field === 0 || (seen & field) !== 0) return false;
     seen |= field;
     i = skipSpace(s, keyEnd + 1);
-    if (s.charCodeAt(i) !== 0x3a /* : */) return false;
+    if (s[i] !== 0x3a /* : */) return false;
     i = skipSpace(s, i + 1);
-    const c = s.charCodeAt(i);
+    const c = s[i];
     if (c === 0x22) {
       const end = stringEnd(s, i);
       if (end < 0) return false;
@@ -101,7 +102,7 @@ export function readReadingInto(batch: ReadingBatch, record: RawRecord): boolean
         if (known === null) return false;
         status = known;
       } else if (field === TS) {
-        ts = isoEventTime(s.slice(i + 1, end), recordTimestamp);
+        ts = isoEventTime(s.toString('latin1', i + 1, end), recordTimestamp);
         if (ts < 0) return false;
       } else {
         return false;
@@ -116,9 +117,9 @@ export function readReadingInto(batch: ReadingBatch, record: RawRecord): boolean
       i += 4;
     } else {
       if (field === SENSOR_ID || field === STATUS) return false;
-      const v = numberAt(s, i);
-      if (v !== v) return false; // NaN: not a JSON number, or not finite
-      const end = numberEnd;
+      const end = numberAt(s, i);
+      if (end < 0) return false; // not a JSON number, or not finite
+      const v = NUMBER[0];
       if (field === TS) {
         if (!Number.isInteger(v) || v < EARLIEST_EVENT_TIME || (recordTimestamp > 0 && v > recordTimestamp + MAX_FUTURE_SKEW_MS)) return false;
         ts = v;
@@ -128,7 +129,7 @@ export function readReadingInto(batch: ReadingBatch, record: RawRecord): boolean
       i = end;
     }
     i = skipSpace(s, i);
-    const sep = s.charCodeAt(i);
+    const sep = s[i];
     i = skipSpace(s, i + 1);
     if (sep === 0x7d /* } */) break;
     if (sep !== 0x2c /* , */) return false;
@@ -162,7 +163,7 @@ function sensorIdOfKey(batch: ReadingBatch, key: string): string | null {
  * Base64 text as a Latin-1 string (one character per byte), or null unless it is text that
  * decodeBase64 accepts and Buffer decodes to the same bytes: standard alphabet, length a
  * multiple of four, padding only at the end, no whitespace (atob would skip it; the length
- * check catches that).
+ * check catches that). Used for keys, which are decoded once per batch.
  */
 function decodeBase64Latin1(b64: string): string | null {
   const n = b64.length;
@@ -177,9 +178,29 @@ function decodeBase64Latin1(b64: string): string | null {
   return out.length === (n / 4) * 3 - padding ? out : null;
 }
 
-function skipSpace(s: string, i: number): number {
-  while (i < s.length) {
-    const c = s.charCodeAt(i);
+/** The record value being read, decoded; reused for every record, grown when one is larger. */
+let scratch = Buffer.alloc(4096);
+
+/**
+ * Decodes a value into `scratch` and returns its length, followed by a 0 byte that stops every
+ * scan (no token holds a control character); -1 unless decodeBase64 (the general path) would
+ * accept the text, with the same check on the same decoder, so both read the same bytes.
+ */
+function decodeValue(b64: string): number {
+  const n = b64.length;
+  if (n % 4 !== 0) return -1;
+  const bytes = (n / 4) * 3;
+  if (scratch.length <= bytes) scratch = Buffer.alloc(2 * bytes + 1);
+  const written = scratch.write(b64, 0, 'base64');
+  const padding = n === 0 ? 0 : b64.charCodeAt(n - 1) !== 0x3d ? 0 : b64.charCodeAt(n - 2) === 0x3d ? 2 : 1;
+  if (written !== bytes - padding) return -1;
+  scratch[written] = 0;
+  return written;
+}
+
+function skipSpace(s: Uint8Array, i: number): number {
+  for (;;) {
+    const c = s[i];
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
     i++;
   }
@@ -187,9 +208,9 @@ function skipSpace(s: string, i: number): number {
 }
 
 /** Index of the closing quote of the string opening at `i`, or -1 when it holds an escape, a control or non-ASCII character, or does not close. */
-function stringEnd(s: string, i: number): number {
-  for (let j = i + 1; j < s.length; j++) {
-    const c = s.charCodeAt(j);
+function stringEnd(s: Uint8Array, i: number): number {
+  for (let j = i + 1; ; j++) {
+    const c = s[j];
     if (c === 0x22) return j;
     if (c === 0x5c /* \ */ || c < 0x20 || c > 0x7e) return -1;
   }
@@ -200,13 +221,16 @@ function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
-/** Where the number numberAt read last ends (a second return value, written once per number). */
-let numberEnd = 0;
+/**
+ * The value numberAt read last (a second return value): a double returned from a call that is
+ * not inlined is boxed, a heap number per metric per record.
+ */
+const NUMBER = new Float64Array(1);
 
 /**
- * The JSON number at `start`, its end left in numberEnd; NaN when the text there does not start
- * with a JSON number (so Number() never sees anything JSON.parse would refuse) or it is not
- * finite. What follows the number is the caller's to check. Always the double JSON.parse gives
+ * Reads the JSON number at `start` into NUMBER[0] and returns where it ends; -1 when the text
+ * there does not start with a JSON number (so Number() never sees anything JSON.parse would
+ * refuse) or it is not finite. What follows the number is the caller's to check. Always the double JSON.parse gives
  * (the one nearest the decimal, ties to even):
  *
  * - a mantissa below 2^53 with at most 22 fraction digits and no exponent is one exact division,
@@ -216,12 +240,12 @@ let numberEnd = 0;
  *   no double-rounding tie is within that error (see nearestOf);
  * - anything else goes through Number(), which rounds correctly too.
  */
-function numberAt(s: string, start: number): number {
+function numberAt(s: Buffer, start: number): number {
   let i = start;
-  const negative = s.charCodeAt(i) === 0x2d; /* - */
+  const negative = s[i] === 0x2d; /* - */
   if (negative) i++;
-  let c = s.charCodeAt(i);
-  if (!isDigit(c)) return NaN;
+  let c = s[i];
+  if (!isDigit(c)) return -1;
   // The significant digits as high * 10^lowDigits + low: the first 15 (exact in a double) and
   // the rest; fraction counts the digits after the point.
   let high = 0;
@@ -230,46 +254,72 @@ function numberAt(s: string, start: number): number {
   let lowDigits = 0;
   let fraction = 0;
   if (c === 0x30) {
-    c = s.charCodeAt(++i);
-    if (isDigit(c)) return NaN; // a leading zero
+    c = s[++i];
+    if (isDigit(c)) return -1; // a leading zero
   } else {
     while (isDigit(c)) {
       if (significant < 15) high = high * 10 + (c - 0x30);
       else { low = low * 10 + (c - 0x30); lowDigits++; }
       significant++;
-      c = s.charCodeAt(++i);
+      c = s[++i];
     }
   }
   if (c === 0x2e /* . */) {
-    c = s.charCodeAt(++i);
-    if (!isDigit(c)) return NaN;
+    c = s[++i];
+    if (!isDigit(c)) return -1;
     while (isDigit(c)) {
       if (significant < 15) {
         high = high * 10 + (c - 0x30);
         if (high !== 0) significant++; // leading zeros of a fraction are not significant
       } else { low = low * 10 + (c - 0x30); lowDigits++; }
       fraction++;
-      c = s.charCodeAt(++i);
+      c = s[++i];
     }
   }
   let exponent = false;
   if (c === 0x65 || c === 0x45) {
     exponent = true;
-    c = s.charCodeAt(++i);
-    if (c === 0x2b /* + */ || c === 0x2d) c = s.charCodeAt(++i);
-    if (!isDigit(c)) return NaN;
-    while (isDigit(c)) c = s.charCodeAt(++i);
+    c = s[++i];
+    if (c === 0x2b /* + */ || c === 0x2d) c = s[++i];
+    if (!isDigit(c)) return -1;
+    while (isDigit(c)) c = s[++i];
   }
   const end = i;
-  numberEnd = end;
   if (!exponent && fraction <= 22 && lowDigits <= 8) {
+    const divisor = POW10[fraction];
     // Exact when below 2^53 (then so is high * 10^lowDigits, and the sum rounds nothing).
     const mantissa = lowDigits === 0 ? high : high * POW10[lowDigits] + low;
-    const v = mantissa < MAX_EXACT ? mantissa / POW10[fraction] : nearestOf(high, POW10[lowDigits], low, POW10[fraction]);
-    if (v === v) return negative ? -v : v;
+    if (mantissa < MAX_EXACT) {
+      NUMBER[0] = negative ? -(mantissa / divisor) : mantissa / divisor;
+      return end;
+    }
+    // The double nearest (high * 10^lowDigits + low) / divisor, as a double-double (h, l) within
+    // 2^-100 |h| of the true quotient. h is the nearest double unless the true value may lie
+    // across the midpoint to a neighbour, which is checked by rounding h + l moved by a wider
+    // margin both ways; else (about once in 2^37 values) Number() decides. Written out here,
+    // not called: a double passed to or returned from a call that is not inlined is boxed.
+    const scale = POW10[lowDigits];
+    const p = high * scale;
+    const pError = productError(high, scale, p);
+    const sum = p + low;
+    const sumError = low - (sum - p); // exact: |low| is far below |p|
+    const m1 = sum + (pError + sumError);
+    const m2 = pError + sumError - (m1 - sum);
+    const q1 = m1 / divisor;
+    const qd = q1 * divisor;
+    const q2 = (m1 - qd - productError(q1, divisor, qd) + m2) / divisor;
+    const h = q1 + q2;
+    const l = q2 - (h - q1);
+    const margin = Math.abs(h) * 2 ** -90;
+    if (h + (l + margin) === h && h + (l - margin) === h) {
+      NUMBER[0] = negative ? -h : h;
+      return end;
+    }
   }
-  const v = Number(s.slice(start, end));
-  return Number.isFinite(v) ? v : NaN;
+  const v = Number(s.toString('latin1', start, end));
+  if (!Number.isFinite(v)) return -1;
+  NUMBER[0] = v;
+  return end;
 }
 
 /** Veltkamp's split constant for doubles, 2^27 + 1. */
@@ -286,33 +336,9 @@ function productError(a: number, b: number, p: number): number {
   return aHigh * bHigh - p + aHigh * bLow + aLow * bHigh + aLow * bLow;
 }
 
-/**
- * The double nearest to (high * scale + low) / divisor, all four exact doubles (divisor a power
- * of ten up to 10^22), or NaN when that cannot be told cheaply (about once in 2^37 values).
- * The quotient is formed as a double-double (H, L) within 2^-100 |H| of the true value; H is the
- * nearest double unless the true value may lie across the midpoint to a neighbour, which is
- * checked by rounding H + L moved by a wider margin both ways.
- */
-function nearestOf(high: number, scale: number, low: number, divisor: number): number {
-  // m = high * scale + low as a double-double (m1, m2).
-  const p = high * scale;
-  const pError = productError(high, scale, p);
-  const sum = p + low;
-  const sumError = low - (sum - p); // exact: |low| is far below |p|
-  const m1 = sum + (pError + sumError);
-  const m2 = pError + sumError - (m1 - sum);
-  // (m1, m2) / divisor.
-  const q1 = m1 / divisor;
-  const r = m1 - q1 * divisor - productError(q1, divisor, q1 * divisor) + m2;
-  const q2 = r / divisor;
-  const h = q1 + q2;
-  const l = q2 - (h - q1);
-  const margin = Math.abs(h) * 2 ** -90;
-  return h + (l + margin) === h && h + (l - margin) === h ? h : NaN;
-}
 
 /** Which field a key names (the text between start and end), or 0 for any other key. */
-function fieldOf(s: string, start: number, end: number): number {
+function fieldOf(s: Uint8Array, start: number, end: number): number {
   switch (end - start) {
     case 2: return textIs(s, KEY_TS, start) ? TS : 0;
     case 6: return textIs(s, KEY_STATUS, start) ? STATUS : 0;
@@ -323,24 +349,20 @@ function fieldOf(s: string, start: number, end: number): number {
   }
 }
 
-/**
- * Whether the characters `word` holds are at `start` in `s`. Words are kept as character codes:
- * String#startsWith with a position, or charCodeAt on strings of different kinds, made this the
- * parser's hottest line.
- */
-function textIs(s: string, word: Uint8Array, start: number): boolean {
-  for (let i = 0; i < word.length; i++) if (s.charCodeAt(start + i) !== word[i]) return false;
+/** Whether the characters `word` holds are at `start` in `s`. */
+function textIs(s: Uint8Array, word: Uint8Array, start: number): boolean {
+  for (let i = 0; i < word.length; i++) if (s[start + i] !== word[i]) return false;
   return true;
 }
 
-function statusAt(s: string, start: number, end: number): SensorStatus | null {
+function statusAt(s: Uint8Array, start: number, end: number): SensorStatus | null {
   for (let k = 0; k < STATUSES.length; k++) if (STATUS_CODES[k].length === end - start && textIs(s, STATUS_CODES[k], start)) return STATUSES[k];
   return null;
 }
 
 /** Whether `s` holds `other` at `start`. */
-function sameText(s: string, start: number, other: string): boolean {
-  for (let i = 0; i < other.length; i++) if (s.charCodeAt(start + i) !== other.charCodeAt(i)) return false;
+function sameText(s: Uint8Array, start: number, other: string): boolean {
+  for (let i = 0; i < other.length; i++) if (s[start + i] !== other.charCodeAt(i)) return false;
   return true;
 }
 
