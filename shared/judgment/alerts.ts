@@ -148,7 +148,10 @@ export function stepAlerts(subject: AlertSubject, window: SensorWindow, config: 
   for (let k = 0; k < KINDS.length; k++) {
     const kind = KINDS[k];
     const state = window.alerts[kind];
-    const { next, change } = stepAlertHysteresis(state, alertTriggered(kind, subject, config), config.alertCloseAfter);
+    const triggered = alertTriggered(kind, subject, config);
+    // Closed and not triggered, by far the common case, leaves everything as it is.
+    if (!triggered && (state === undefined || state.openAlertId === null)) continue;
+    const { next, change } = stepAlertHysteresis(state, triggered, config.alertCloseAfter);
     if (change === 'opened') {
       const alert = openAlert(kind, rowOf(), window, config);
       window.alerts[kind] = { openAlertId: alert.alert_id, quietStreak: 0 };

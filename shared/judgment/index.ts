@@ -15,5 +15,5 @@ export type { Alert, AlertKind, AlertStatus, AlertChange, AlertInputs, AlertSubj
 export { minuteOf, minuteSummaryKey, addToMinuteSummary, summaryMeanTemperature } from './minute-summary.js';
 export type { MinuteSummary } from './minute-summary.js';
 export { profileTablesSql, fixedViewsSql } from './fixed-views-sql.js';
-export { JudgedReadings, NULLABLE_DOUBLE_COLUMNS } from './judged-readings.js';
+export { JudgedReadings, NullableDoubleColumns, NULLABLE_DOUBLE_COLUMNS } from './judged-readings.js';
 export type { NullableDoubleColumn, ChannelColumns } from './judged-readings.js';

@@ -25,8 +25,9 @@ const RATE_LAG = 5;
 /** A pseudo-inverse covariance with the metric indexes it covers and room for one reading's deviations. */
 interface Inverse {
   readonly idx: number[];
-  readonly inverse: number[];
-  readonly diff: number[];
+  /** Typed arrays: a double stored into an array of any other kind may be boxed, one per store. */
+  readonly inverse: Float64Array;
+  readonly diff: Float64Array;
 }
 
 // Layout of SensorContext.stats: what judging reads from a reflection for every reading, in one
@@ -82,7 +83,7 @@ export class SensorContext {
   }
 
   /** Pseudo-inverse covariance of the metrics in `mask` (bit 0 temperature, 1 pressure, 2 vibration). */
-  inverseFor(mask: number): { idx: number[]; inverse: number[] } | null {
+  inverseFor(mask: number): { idx: number[]; inverse: Float64Array } | null {
     return this.inverseWithRoom(mask);
   }
 
@@ -95,7 +96,7 @@ export class SensorContext {
       const cov = vector && vector.n >= this.minHistory ? sampleCovariance(vector) : null;
       if (cov) {
         const idx = [0, 1, 2].filter((i) => mask & (1 << i));
-        hit = { idx, inverse: pseudoInverseOf(subMatrix(cov, 3, idx), idx.length), diff: new Array(idx.length).fill(0) };
+        hit = { idx, inverse: Float64Array.from(pseudoInverseOf(subMatrix(cov, 3, idx), idx.length)), diff: new Float64Array(idx.length) };
       }
       this.inverses[mask] = hit;
     }

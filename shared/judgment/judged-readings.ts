@@ -30,6 +30,65 @@ export const NULLABLE_DOUBLE_COLUMNS = [
 ] as const satisfies readonly (keyof EnrichedReading)[];
 export type NullableDoubleColumn = (typeof NULLABLE_DOUBLE_COLUMNS)[number];
 
+/**
+ * The nullable number columns of a judged batch, in one buffer. Named fields, not a map from
+ * column name: judging writes some twenty of them per reading, and an object built from entries
+ * this wide is kept as a dictionary, a hash lookup per write.
+ */
+export class NullableDoubleColumns {
+  readonly avg_temp_historical: Float64Array;
+  readonly stddev_temp_historical: Float64Array;
+  readonly max_pressure_historical: Float64Array;
+  readonly temperature_z_score: Float64Array;
+  readonly temp_deviation: Float64Array;
+  readonly seasonal_temp_mean: Float64Array;
+  readonly seasonal_z_score: Float64Array;
+  readonly temp_ma_5min: Float64Array;
+  readonly vibration_stddev_10min: Float64Array;
+  readonly temp_rate_of_change: Float64Array;
+  readonly historical_temp_mean: Float64Array;
+  readonly historical_temp_stddev: Float64Array;
+  readonly historical_vibration_stddev: Float64Array;
+  readonly historical_pressure_p95: Float64Array;
+  readonly day_temp_avg: Float64Array;
+  readonly night_temp_avg: Float64Array;
+  readonly last_failure_ts: Float64Array;
+  readonly z_score: Float64Array;
+  readonly temp_z_score: Float64Array;
+  readonly temp_seasonal_deviation: Float64Array;
+  readonly days_since_failure: Float64Array;
+  readonly mahalanobis_distance: Float64Array;
+  readonly anomaly_score: Float64Array;
+
+  constructor(n: number) {
+    const bytes = n * 8;
+    const buffer = new ArrayBuffer(bytes * NULLABLE_DOUBLE_COLUMNS.length);
+    this.avg_temp_historical = new Float64Array(buffer, 0 * bytes, n);
+    this.stddev_temp_historical = new Float64Array(buffer, 1 * bytes, n);
+    this.max_pressure_historical = new Float64Array(buffer, 2 * bytes, n);
+    this.temperature_z_score = new Float64Array(buffer, 3 * bytes, n);
+    this.temp_deviation = new Float64Array(buffer, 4 * bytes, n);
+    this.seasonal_temp_mean = new Float64Array(buffer, 5 * bytes, n);
+    this.seasonal_z_score = new Float64Array(buffer, 6 * bytes, n);
+    this.temp_ma_5min = new Float64Array(buffer, 7 * bytes, n);
+    this.vibration_stddev_10min = new Float64Array(buffer, 8 * bytes, n);
+    this.temp_rate_of_change = new Float64Array(buffer, 9 * bytes, n);
+    this.historical_temp_mean = new Float64Array(buffer, 10 * bytes, n);
+    this.historical_temp_stddev = new Float64Array(buffer, 11 * bytes, n);
+    this.historical_vibration_stddev = new Float64Array(buffer, 12 * bytes, n);
+    this.historical_pressure_p95 = new Float64Array(buffer, 13 * bytes, n);
+    this.day_temp_avg = new Float64Array(buffer, 14 * bytes, n);
+    this.night_temp_avg = new Float64Array(buffer, 15 * bytes, n);
+    this.last_failure_ts = new Float64Array(buffer, 16 * bytes, n);
+    this.z_score = new Float64Array(buffer, 17 * bytes, n);
+    this.temp_z_score = new Float64Array(buffer, 18 * bytes, n);
+    this.temp_seasonal_deviation = new Float64Array(buffer, 19 * bytes, n);
+    this.days_since_failure = new Float64Array(buffer, 20 * bytes, n);
+    this.mahalanobis_distance = new Float64Array(buffer, 21 * bytes, n);
+    this.anomaly_score = new Float64Array(buffer, 22 * bytes, n);
+  }
+}
+
 /** What only readings of sensors with extra channels carry. */
 export interface ChannelColumns {
   readonly channels: string | null;
@@ -56,7 +115,7 @@ export class JudgedReadings {
   readonly predictive_failure_risk: Float64Array;
   readonly alert_open: Uint8Array;
   readonly alert_opened: Uint8Array;
-  readonly doubles: { readonly [K in NullableDoubleColumn]: Float64Array };
+  readonly doubles: NullableDoubleColumns;
   /** Channel fields by reading index, for the readings that carry them (null: none do). */
   channelColumns: Map<number, ChannelColumns> | null = null;
 
@@ -71,9 +130,7 @@ export class JudgedReadings {
     this.predictive_failure_risk = new Float64Array(n);
     this.alert_open = new Uint8Array(n);
     this.alert_opened = new Uint8Array(n);
-    // One buffer for every nullable column: one allocation per batch instead of twenty-three.
-    const buffer = new ArrayBuffer(n * 8 * NULLABLE_DOUBLE_COLUMNS.length);
-    this.doubles = Object.fromEntries(NULLABLE_DOUBLE_COLUMNS.map((name, k) => [name, new Float64Array(buffer, k * n * 8, n)])) as JudgedReadings['doubles'];
+    this.doubles = new NullableDoubleColumns(n);
   }
 
   /** Reading `i` with every enriched column, as an object. */

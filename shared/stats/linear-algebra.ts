@@ -19,7 +19,7 @@ export function subMatrix(values: readonly number[], d: number, idx: readonly nu
 }
 
 /** √(xᵀ A x) for a row-major k×k matrix A; clamped at 0 against rounding. */
-export function quadraticFormRoot(a: readonly number[], x: readonly number[]): number {
+export function quadraticFormRoot(a: ArrayLike<number>, x: ArrayLike<number>): number {
   const k = x.length;
   let s = 0;
   for (let i = 0; i < k; i++) {
