@@ -7,12 +7,13 @@ import {
   ENRICHED_COLUMNS,
   minuteOf,
   minuteSummaryKey,
-  type EnrichedReading,
+  type EnrichedColumn,
+  type JudgedReadings,
   type JudgmentConfig,
   type MinuteSummary,
   type SensorWindow,
 } from '../judgment/index.js';
-import { batchObjectKey, DEVICE_STATUS_COLUMNS, encodeParquet, type DeviceStatusRow, type LakeSchema, type LakeTable } from '../lake/index.js';
+import { batchObjectKey, DEVICE_STATUS_COLUMNS, encodeParquet, encodeParquetColumns, type DeviceStatusRow, type LakeSchema, type LakeTable } from '../lake/index.js';
 import type {
   AlertStore,
   DeadLetterStore,
@@ -146,7 +147,7 @@ async function ingestPartitionOnce(batch: PartitionBatch, currentVersion: string
   let windowWrites: WindowWrites | null = null;
   let summaries: Promise<MinuteSummary[]> = Promise.resolve([]);
   let alertChanges: Parameters<AlertStore['apply']>[0] = [];
-  let judgedRows: readonly EnrichedReading[] = [];
+  let judgedColumns: JudgedReadings | null = null;
 
   if (topic === config.topics.readings && readings.length > 0) {
     const sensorIds = readings.sensors;
@@ -163,17 +164,17 @@ async function ingestPartitionOnce(batch: PartitionBatch, currentVersion: string
     }
     const judged = judgeReadings(readings, contextOf, windows, config.judgment);
     alertChanges = judged.alertChanges;
-    judgedRows = judged.judged.rows();
+    judgedColumns = judged.judged;
     const judgedWindows = new Map<string, StoredSensorWindow>(
       sensorIds.map((id) => [id, { sensorId: id, current: { window: windows.get(id) as SensorWindow, appliedThrough: lastOffset }, previous: bases.get(id) ?? null }]),
     );
     windowWrites = await planWindowWrites(ports.state, layout, mark.hwm, loaded, judgedWindows);
-    lakeFiles = lakeFilesByHour('readings', ENRICHED_COLUMNS, judgedRows, topic, partition);
+    lakeFiles = judgedLakeFiles(judged.judged, topic, partition);
     // Read (when not cached) while the pending mark is written below.
-    summaries = foldMinuteSummaries(judgedRows, ports.minuteSummaries, cached);
-    for (const row of judgedRows) {
-      if (row.anomaly_classification === ANOMALY_CLASSIFICATION.CRITICAL_ANOMALY) result.critical++;
-      result.newestEventTs = Math.max(result.newestEventTs ?? row.ts, row.ts);
+    summaries = foldMinuteSummaries(judged.judged, ports.minuteSummaries, cached);
+    for (let i = 0; i < readings.length; i++) {
+      if (judged.judged.anomaly_classification[i] === ANOMALY_CLASSIFICATION.CRITICAL_ANOMALY) result.critical++;
+      result.newestEventTs = Math.max(result.newestEventTs ?? readings.ts[i], readings.ts[i]);
     }
     result.alertsOpened = alertChanges.filter((c) => c.type === 'opened').length;
     result.alertsClosed = alertChanges.length - result.alertsOpened;
@@ -206,13 +207,15 @@ async function ingestPartitionOnce(batch: PartitionBatch, currentVersion: string
   const buckets = windowWrites?.buckets ?? layout.buckets;
   await ports.state.putPartitionMark({ topic, partition, hwm: lastOffset, pending: null, windowBuckets: buckets });
   ports.stateCache?.committed(topic, partition, lastOffset, buckets, windowWrites?.committed ?? loaded, cached, changedSummaries);
-  offerToSinks(ports.sinks, judgedRows, alertChanges);
+  offerToSinks(ports.sinks, judgedColumns, alertChanges);
   return result;
 }
 
 /** Hands applied work to the optional sinks; a sink's failure never reaches the pipeline. */
-function offerToSinks(sinks: readonly JudgedReadingSink[] | undefined, rows: readonly EnrichedReading[], alerts: Parameters<AlertStore['apply']>[0]): void {
-  if (!sinks || (rows.length === 0 && alerts.length === 0)) return;
+function offerToSinks(sinks: readonly JudgedReadingSink[] | undefined, judged: JudgedReadings | null, alerts: Parameters<AlertStore['apply']>[0]): void {
+  if (!sinks || sinks.length === 0 || ((judged?.length ?? 0) === 0 && alerts.length === 0)) return;
+  // Sinks take row objects; they are built only when a sink is configured.
+  const rows = judged?.rows() ?? [];
   for (const sink of sinks) {
     try {
       sink.offer(rows, alerts);
@@ -221,6 +224,9 @@ function offerToSinks(sinks: readonly JudgedReadingSink[] | undefined, rows: rea
     }
   }
 }
+
+/** The event-time hour of `ts` (its start, epoch ms). */
+const hourOf = (ts: number): number => ts - (((ts % 3_600_000) + 3_600_000) % 3_600_000);
 
 /** One Parquet file per event-time hour, named by the batch's offsets in that hour. */
 function lakeFilesByHour<T extends { ts: number; kafka_offset: number }>(
@@ -232,7 +238,7 @@ function lakeFilesByHour<T extends { ts: number; kafka_offset: number }>(
 ): { key: string; body: Uint8Array }[] {
   const byHour = new Map<number, T[]>();
   for (const row of rows) {
-    const hour = row.ts - (((row.ts % 3_600_000) + 3_600_000) % 3_600_000);
+    const hour = hourOf(row.ts);
     let list = byHour.get(hour);
     if (!list) byHour.set(hour, (list = []));
     list.push(row);
@@ -243,30 +249,63 @@ function lakeFilesByHour<T extends { ts: number; kafka_offset: number }>(
   }));
 }
 
+/** lakeFilesByHour for a judged batch, written from its columns (no row objects). */
+function judgedLakeFiles(judged: JudgedReadings, topic: string, partition: number): { key: string; body: Uint8Array }[] {
+  const { ts, records } = judged.readings;
+  const byHour = new Map<number, number[]>();
+  for (let i = 0; i < judged.length; i++) {
+    const hour = hourOf(ts[i]);
+    let list = byHour.get(hour);
+    if (!list) byHour.set(hour, (list = []));
+    list.push(i);
+  }
+  return [...byHour].map(([hour, list]) => {
+    const at = Int32Array.from(list);
+    return {
+      key: batchObjectKey('readings', hour, topic, partition, records[at[0]].offset, records[at[at.length - 1]].offset),
+      body: encodeParquetColumns(ENRICHED_COLUMNS, (name) => judged.lakeColumn(name as EnrichedColumn, at)),
+    };
+  });
+}
+
 /**
  * Adds this batch's rows to the stored minute summaries. A stored summary already holds every
  * row up to its `applied_through` offset (a failed attempt may have written it), so only newer
  * rows are added: re-delivery never counts a reading twice.
  */
-async function foldMinuteSummaries(rows: readonly EnrichedReading[], store: MinuteSummaryStore, cached: CommittedPartitionState | null): Promise<MinuteSummary[]> {
+async function foldMinuteSummaries(judged: JudgedReadings, store: MinuteSummaryStore, cached: CommittedPartitionState | null): Promise<MinuteSummary[]> {
+  const { readings } = judged;
   const summaries = new Map<string, MinuteSummary>();
   const unknown = new Map<string, MinuteSummaryKey>();
-  for (const r of rows) {
-    const minute = minuteOf(r.ts);
-    const key = minuteSummaryKey(r.sensor_id, minute, r.anomaly_classification);
+  const keys = new Array<string>(judged.length);
+  for (let i = 0; i < judged.length; i++) {
+    const sensorId = readings.sensorId(i);
+    const minute = minuteOf(readings.ts[i]);
+    const classification = judged.anomaly_classification[i];
+    const key = (keys[i] = minuteSummaryKey(sensorId, minute, classification));
     const known = cached?.summaries.get(key);
     if (known) summaries.set(key, known);
-    else unknown.set(key, { sensorId: r.sensor_id, minute, classification: r.anomaly_classification });
+    else unknown.set(key, { sensorId, minute, classification });
   }
   if (unknown.size > 0) {
     for (const s of await store.getMany([...unknown.values()])) summaries.set(minuteSummaryKey(s.sensor_id, s.minute, s.anomaly_classification), s);
   }
   const stored = new Map([...summaries].map(([k, s]) => [k, s.applied_through]));
   const changed = new Set<string>();
-  for (const r of rows) {
-    const key = minuteSummaryKey(r.sensor_id, minuteOf(r.ts), r.anomaly_classification);
-    if (r.kafka_offset <= (stored.get(key) ?? -1)) continue;
-    summaries.set(key, addToMinuteSummary(summaries.get(key), r));
+  for (let i = 0; i < judged.length; i++) {
+    const key = keys[i];
+    const offset = readings.records[i].offset;
+    if (offset <= (stored.get(key) ?? -1)) continue;
+    const temperature = readings.temperature[i];
+    const z = judged.doubles.temperature_z_score[i];
+    summaries.set(key, addToMinuteSummary(summaries.get(key), {
+      sensor_id: readings.sensorId(i),
+      ts: readings.ts[i],
+      anomaly_classification: judged.anomaly_classification[i],
+      temperature: temperature !== temperature ? null : temperature,
+      temperature_z_score: z !== z ? null : z,
+      kafka_offset: offset,
+    }));
     changed.add(key);
   }
   return [...changed].map((k) => summaries.get(k) as MinuteSummary);

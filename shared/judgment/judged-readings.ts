@@ -1,6 +1,7 @@
+import type { LakeCell, LakeColumnValues } from '../lake/index.js';
 import type { ReadingBatch } from '../readings/index.js';
 import type { AnomalyClassification } from './classification.js';
-import type { EnrichedReading } from './enriched.js';
+import type { EnrichedColumn, EnrichedReading } from './enriched.js';
 
 /** The columns of EnrichedReading that are a number or null: NaN stands for null in them. */
 export const NULLABLE_DOUBLE_COLUMNS = [
@@ -191,5 +192,50 @@ export class JudgedReadings {
     const out = new Array<EnrichedReading>(this.length);
     for (let i = 0; i < this.length; i++) out[i] = this.row(i);
     return out;
+  }
+
+  /**
+   * Column `name` of the readings at stream indexes `at`, as the lake writer takes it: number
+   * columns stay doubles (NaN for null), so writing a batch builds no row objects either.
+   */
+  lakeColumn(name: EnrichedColumn, at: Int32Array): LakeColumnValues {
+    const r = this.readings;
+    const n = at.length;
+    const gather = (source: Float64Array | Uint8Array): Float64Array => {
+      const out = new Float64Array(n);
+      for (let k = 0; k < n; k++) out[k] = source[at[k]];
+      return out;
+    };
+    const cells = (cell: (i: number) => LakeCell): LakeCell[] => {
+      const out = new Array<LakeCell>(n);
+      for (let k = 0; k < n; k++) out[k] = cell(at[k]);
+      return out;
+    };
+    switch (name) {
+      case 'sensor_id': return cells((i) => r.sensorId(i));
+      case 'ts': return gather(r.ts);
+      case 'temperature': return { nanIsNull: gather(r.temperature) };
+      case 'pressure': return { nanIsNull: gather(r.pressure) };
+      case 'vibration': return { nanIsNull: gather(r.vibration) };
+      case 'status': return cells((i) => r.status[i]);
+      case 'kafka_topic': return cells((i) => r.records[i].topic);
+      case 'kafka_partition': return cells((i) => r.records[i].partition);
+      case 'kafka_offset': return cells((i) => r.records[i].offset);
+      case 'late': return cells((i) => this.late[i] === 1);
+      case 'reflection_version': return cells((i) => this.reflection_version[i]);
+      case 'hour_of_day': return gather(this.hour_of_day);
+      case 'reading_count': return gather(this.reading_count);
+      case 'anomaly_classification': return cells((i) => this.anomaly_classification[i]);
+      case 'historical_failure_count': return gather(this.historical_failure_count);
+      case 'predictive_failure_risk': return gather(this.predictive_failure_risk);
+      case 'alert_open': return cells((i) => this.alert_open[i] === 1);
+      case 'alert_opened': return cells((i) => this.alert_opened[i] === 1);
+      case 'channels':
+      case 'channel_score':
+      case 'channel_score_channel':
+        return cells((i) => this.channelColumns?.get(i)?.[name] ?? null);
+      default:
+        return { nanIsNull: gather(this.doubles[name]) };
+    }
   }
 }

@@ -28,7 +28,10 @@ export function minuteSummaryKey(sensorId: string, minute: number, classificatio
 }
 
 /** Folds one judged reading into a summary (or starts one). */
-export function addToMinuteSummary(s: MinuteSummary | undefined, row: EnrichedReading): MinuteSummary {
+export function addToMinuteSummary(
+  s: MinuteSummary | undefined,
+  row: Pick<EnrichedReading, 'sensor_id' | 'ts' | 'anomaly_classification' | 'temperature' | 'temperature_z_score' | 'kafka_offset'>,
+): MinuteSummary {
   const z = row.temperature_z_score;
   return {
     sensor_id: row.sensor_id,

@@ -1,6 +1,8 @@
 export { LAKE_PREFIX, hourPartition, hourPartitionStart, batchObjectKey } from './layout.js';
 export type { LakeTable } from './layout.js';
-export { encodeParquet, decodeParquet, rowsToArrow } from './parquet.js';
+export { encodeParquet, decodeParquet, rowsToArrow, arrowToParquet } from './parquet.js';
+export { columnsToArrow, encodeParquetColumns } from './columns.js';
+export type { LakeColumnValues, NaNNullDoubles } from './columns.js';
 export type { LakeColumnType, LakeSchema } from './parquet.js';
 export { DEVICE_STATUS_COLUMNS } from './device-status.js';
 export type { DeviceStatusRow } from './device-status.js';

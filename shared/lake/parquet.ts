@@ -19,7 +19,12 @@ export function rowsToArrow<T extends object>(schema: LakeSchema, rows: readonly
 
 /** Encodes rows as one Parquet file (ZSTD), the lake's file format. */
 export function encodeParquet<T extends object>(schema: LakeSchema, rows: readonly T[]): Uint8Array {
-  const ipc = tableToIPC(rowsToArrow(schema, rows), 'stream');
+  return arrowToParquet(rowsToArrow(schema, rows));
+}
+
+/** Encodes an Arrow table as one Parquet file (ZSTD). */
+export function arrowToParquet(table: Table): Uint8Array {
+  const ipc = tableToIPC(table, 'stream');
   const props = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.ZSTD).build();
   return parquet.writeParquet(parquet.Table.fromIPCStream(ipc), props);
 }
