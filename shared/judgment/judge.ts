@@ -1,5 +1,5 @@
 import { ReadingBatch, type Reading, type RecordOrigin } from '../readings/index.js';
-import { HOURS_PER_WEEK, hourOfDay, hourOfWeek, isNightHour, type SensorReflection } from '../reflections/index.js';
+import { HOURS_PER_WEEK, isNightHour, type SensorReflection } from '../reflections/index.js';
 import {
   meanOf,
   pseudoInverseOf,
@@ -16,6 +16,7 @@ import { JudgedReadings } from './judged-readings.js';
 import { pushToWindow, type SensorWindow } from './window.js';
 
 const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 /** Row counts of the use case's windows (ROWS BETWEEN 10 / 20 PRECEDING AND CURRENT ROW, LAG 5). */
 const MA_ROWS = 11;
@@ -230,7 +231,11 @@ function enrichInto(judged: JudgedReadings, i: number, context: SensorContext, w
   const pressure = readings.pressure[i];
   const vibration = readings.vibration[i];
   const stats = context.stats;
-  const hour = hourOfDay(ts);
+  // hourOfDay and hourOfWeek from one division (1970-01-01 began hour 72 of its week, Monday
+  // 00:00 being 0); written out because this function is past the compiler's inlining budget,
+  // and a call would box ts. test/unit/judgment/judge.test.ts checks it against both.
+  const hourIndex = Math.floor(ts / HOUR_MS);
+  const hour = ((hourIndex % 24) + 24) % 24;
   const late = window.lastTs !== null && ts < window.lastTs;
   const minHistory = config.minHistory;
 
@@ -244,7 +249,7 @@ function enrichInto(judged: JudgedReadings, i: number, context: SensorContext, w
   const absZ = judgeable ? Math.abs(tempDeviation) / sdHist : NaN;
 
   // Same hour of week over earlier weeks.
-  const w = WEEK + hourOfWeek(ts) * WEEK_STRIDE;
+  const w = WEEK + ((((hourIndex + 72) % HOURS_PER_WEEK) + HOURS_PER_WEEK) % HOURS_PER_WEEK) * WEEK_STRIDE;
   const seasonal = stats[w] >= minHistory;
   const seasonalMean = seasonal ? stats[w + 1] : NaN;
   const seasonalZ = seasonal ? ratio(temperature - stats[w + 1], stats[w + 2]) : NaN;

@@ -65,8 +65,9 @@ export function readReadingInto(batch: ReadingBatch, record: RawRecord): boolean
   if (n < 0) return false;
   const s = scratch;
   // The sensor's id from its key: decoded and checked once per batch, not once per record.
-  const keyText = sensorIdOfKey(batch, key);
-  if (keyText === null) return false;
+  const sensor = sensorOfKey(batch, key);
+  if (sensor === null) return false;
+  const keyText = sensor.id;
   // Positions and values stay in locals (helpers take and return indexes): module-level scanner
   // state measured a third slower. Absent metrics are NaN, as in the batch's columns.
   let seen = 0;
@@ -139,7 +140,8 @@ export function readReadingInto(batch: ReadingBatch, record: RawRecord): boolean
   if (keyText.length !== idEnd - idStart || !sameText(s, idStart, keyText)) return false;
   const at = batch.length++;
   batch.records[at] = record;
-  batch.sensorIndex[at] = batch.sensorNumber(keyText);
+  if (sensor.number < 0) sensor.number = batch.sensorNumber(keyText);
+  batch.sensorIndex[at] = sensor.number;
   batch.ts[at] = ts;
   batch.temperature[at] = temperature;
   batch.pressure[at] = pressure;
@@ -148,15 +150,15 @@ export function readReadingInto(batch: ReadingBatch, record: RawRecord): boolean
   return true;
 }
 
-/** The sensor id a base64 key holds, or null unless it decodes to a valid one. */
-function sensorIdOfKey(batch: ReadingBatch, key: string): string | null {
-  let text = batch.sensorIdByKey.get(key);
-  if (text === undefined) {
+/** The sensor a base64 key names, or null unless it decodes to a valid sensor id. */
+function sensorOfKey(batch: ReadingBatch, key: string): { readonly id: string; number: number } | null {
+  let sensor = batch.sensorByKey.get(key);
+  if (sensor === undefined) {
     const decoded = decodeBase64Latin1(key);
     if (decoded === null || !isSensorId(decoded)) return null;
-    batch.sensorIdByKey.set(key, (text = decoded));
+    batch.sensorByKey.set(key, (sensor = { id: decoded, number: -1 }));
   }
-  return text;
+  return sensor;
 }
 
 /**

@@ -27,8 +27,11 @@ export class ReadingBatch {
   readonly sensors: string[] = [];
   /** Extra channels by reading index; null until a reading carries some (most sensors never do). */
   channels: (Readonly<Record<string, number>> | undefined)[] | null = null;
-  /** Valid sensor ids by the base64 key that holds them: the fast reader decodes each key once per batch. */
-  readonly sensorIdByKey = new Map<string, string>();
+  /**
+   * Valid sensor ids by the base64 key that holds them, with the sensor's number once a reading of
+   * it is held (-1 before): the fast reader decodes each key once per batch, and looks up once per record.
+   */
+  readonly sensorByKey = new Map<string, { readonly id: string; number: number }>();
   private readonly indexOfSensor = new Map<string, number>();
 
   constructor(readonly capacity: number) {

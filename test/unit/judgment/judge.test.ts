@@ -9,7 +9,7 @@ import {
   updateAlerts,
   type SensorWindow,
 } from '../../../shared/judgment/index.js';
-import { reflectionFromReadings, type SensorReflection } from '../../../shared/reflections/index.js';
+import { hourOfDay, hourOfWeek, reflectionFromReadings, type SensorReflection } from '../../../shared/reflections/index.js';
 import type { Reading } from '../../../shared/readings/index.js';
 import { readingFactory, T0 } from '../../helpers/factories.js';
 
@@ -136,5 +136,22 @@ describe('alerts', () => {
     expect(change.alert.expected_range!.low).toBeLessThan(20);
     expect(change.alert.expected_range!.high).toBeGreaterThan(20);
     expect(change.alert.recent.temperature).toEqual([30]);
+  });
+});
+
+describe('judging by hour', () => {
+  it('takes the hour of day and the hour of week of each reading as hourOfDay and hourOfWeek do', () => {
+    // Each hour of week has its own temperature, so the seasonal mean names the hour it came from.
+    const readings: Reading[] = [];
+    for (let ts = T0 - 56 * DAY; ts < T0; ts += 600_000) readings.push(readingFactory({ ts, temperature: hourOfWeek(ts) }));
+    const reflection = reflectionFromReadings('sensor-1', 'v1', readings, T0);
+    let seed = 11;
+    for (let k = 0; k < 500; k++) {
+      seed = (seed * 48271) % 2147483647;
+      const ts = T0 + (seed % (14 * DAY));
+      const row = judge(readingFactory({ ts, temperature: 50 }), reflection);
+      expect(row.hour_of_day).toBe(hourOfDay(ts));
+      expect(row.seasonal_temp_mean).toBeCloseTo(hourOfWeek(ts), 9);
+    }
   });
 });
