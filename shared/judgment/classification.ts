@@ -41,9 +41,9 @@ export const DEFAULT_JUDGMENT_CONFIG: JudgmentConfig = Object.freeze({
   failureRiskAlertAt: 0.9,
 });
 
-/** Classifies an absolute z-score; null z means there was nothing to compare with. */
+/** Classifies an absolute z-score; a null (or NaN) z means there was nothing to compare with. */
 export function classify(absZ: number | null, config: JudgmentConfig): AnomalyClassification {
-  if (absZ === null) return ANOMALY_CLASSIFICATION.INSUFFICIENT_HISTORY;
+  if (absZ === null || absZ !== absZ) return ANOMALY_CLASSIFICATION.INSUFFICIENT_HISTORY;
   if (absZ > config.criticalZ) return ANOMALY_CLASSIFICATION.CRITICAL_ANOMALY;
   if (absZ > config.warningZ) return ANOMALY_CLASSIFICATION.WARNING;
   return ANOMALY_CLASSIFICATION.NORMAL;

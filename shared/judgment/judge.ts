@@ -3,7 +3,6 @@ import { HOURS_PER_WEEK, isNightHour, type SensorReflection } from '../reflectio
 import {
   meanOf,
   pseudoInverseOf,
-  quadraticFormRoot,
   sampleCovariance,
   sampleStddev,
   subMatrix,
@@ -22,14 +21,6 @@ const DAY_MS = 86_400_000;
 const MA_ROWS = 11;
 const VIBRATION_ROWS = 21;
 const RATE_LAG = 5;
-
-/** A pseudo-inverse covariance with the metric indexes it covers and room for one reading's deviations. */
-interface Inverse {
-  readonly idx: number[];
-  /** Typed arrays: a double stored into an array of any other kind may be boxed, one per store. */
-  readonly inverse: Float64Array;
-  readonly diff: Float64Array;
-}
 
 // Layout of SensorContext.stats: what judging reads from a reflection for every reading, in one
 // array of doubles, NaN standing for null. A batch visits each of its sensors in turn, so reading
@@ -67,7 +58,7 @@ const orNaN = (x: number | null | undefined): number => (x === null || x === und
  */
 export class SensorContext {
   /** Indexed by metric mask 0..7; undefined until first asked for. */
-  private readonly inverses: (Inverse | null | undefined)[] = new Array(8).fill(undefined);
+  private readonly inverses: (Float64Array | null | undefined)[] = new Array(8).fill(undefined);
   /** See the layout above. */
   readonly stats: Float64Array;
   readonly version: string | null;
@@ -83,13 +74,13 @@ export class SensorContext {
     this.stats = statsOf(reflection);
   }
 
-  /** Pseudo-inverse covariance of the metrics in `mask` (bit 0 temperature, 1 pressure, 2 vibration). */
-  inverseFor(mask: number): { idx: number[]; inverse: Float64Array } | null {
-    return this.inverseWithRoom(mask);
-  }
-
-  /** inverseFor, with a scratch array for the reading's deviations (one reading at a time). */
-  inverseWithRoom(mask: number): Inverse | null {
+  /**
+   * Pseudo-inverse covariance of the metrics in `mask` (bit 0 temperature, 1 pressure, 2
+   * vibration), laid out as a 3×3 row-major matrix with zeros in the rows and columns of the
+   * metrics outside the mask: with those deviations zero, the quadratic form over all three adds
+   * only exact zeros to the one over the subset, so judging needs no per-reading subset.
+   */
+  inverseFor(mask: number): Float64Array | null {
     let hit = this.inverses[mask];
     if (hit === undefined) {
       hit = null;
@@ -97,7 +88,9 @@ export class SensorContext {
       const cov = vector && vector.n >= this.minHistory ? sampleCovariance(vector) : null;
       if (cov) {
         const idx = [0, 1, 2].filter((i) => mask & (1 << i));
-        hit = { idx, inverse: Float64Array.from(pseudoInverseOf(subMatrix(cov, 3, idx), idx.length)), diff: new Float64Array(idx.length) };
+        const inverse = pseudoInverseOf(subMatrix(cov, 3, idx), idx.length);
+        hit = new Float64Array(9);
+        for (let r = 0; r < idx.length; r++) for (let c = 0; c < idx.length; c++) hit[idx[r] * 3 + idx[c]] = inverse[r * idx.length + c];
       }
       this.inverses[mask] = hit;
     }
@@ -308,14 +301,15 @@ function enrichInto(judged: JudgedReadings, i: number, context: SensorContext, w
   const mask = (temperature === temperature ? 1 : 0) | (pressure === pressure ? 2 : 0) | (vibration === vibration ? 4 : 0);
   let mahalanobis = NaN;
   if (mask !== 0 && hasProfile) {
-    const inv = context.inverseWithRoom(mask);
-    if (inv) {
-      const { idx, diff } = inv;
-      for (let j = 0; j < idx.length; j++) {
-        const m = idx[j];
-        diff[j] = (m === 0 ? temperature : m === 1 ? pressure : vibration) - stats[P_VECTOR_MEAN + m];
-      }
-      mahalanobis = quadraticFormRoot(inv.inverse, diff);
+    const a = context.inverseFor(mask);
+    if (a !== null) {
+      // quadraticFormRoot over (temperature, pressure, vibration), written out; a missing
+      // metric's deviation is 0 and its row and column of `a` are zero.
+      const x0 = mask & 1 ? temperature - stats[P_VECTOR_MEAN] : 0;
+      const x1 = mask & 2 ? pressure - stats[P_VECTOR_MEAN + 1] : 0;
+      const x2 = mask & 4 ? vibration - stats[P_VECTOR_MEAN + 2] : 0;
+      const q = x0 * (a[0] * x0 + a[1] * x1 + a[2] * x2) + x1 * (a[3] * x0 + a[4] * x1 + a[5] * x2) + x2 * (a[6] * x0 + a[7] * x1 + a[8] * x2);
+      mahalanobis = Math.sqrt(Math.max(0, q));
     }
   }
 
@@ -323,7 +317,7 @@ function enrichInto(judged: JudgedReadings, i: number, context: SensorContext, w
   judged.reflection_version[i] = context.version;
   judged.hour_of_day[i] = hour;
   judged.reading_count[i] = hourN;
-  judged.anomaly_classification[i] = classify(absZ !== absZ ? null : absZ, config);
+  judged.anomaly_classification[i] = classify(absZ, config);
   judged.historical_failure_count[i] = failureCount;
   judged.predictive_failure_risk[i] = failureRisk(failureCount, rate, vibSd, histVibSd, ma, histMean, histSd);
   d.avg_temp_historical[i] = avgHist;
