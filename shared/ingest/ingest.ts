@@ -28,7 +28,7 @@ import type {
   WindowVersion,
 } from '../ports/index.js';
 import { settleAll } from '../async.js';
-import { decodeRecords, judgeReadings } from './judge-batch.js';
+import { deadLetter, decodeRecords, judgeReadings } from './judge-batch.js';
 import type { ReflectionCache } from './reflection-cache.js';
 import type { CommittedPartitionState, IngestStateCache } from './state-cache.js';
 import { loadWindows, planWindowWrites, windowBucketOf, type LoadedWindows, type WindowWrites } from './window-buckets.js';
@@ -124,17 +124,8 @@ async function ingestPartitionOnce(batch: PartitionBatch, currentVersion: string
   if (topic !== config.topics.readings && topic !== config.topics.deviceStatus) {
     // Unknown topic: nothing is lost, every record is kept with the reason.
     for (const record of decoded.readings.records.slice(0, decoded.readings.length)) {
-      decoded.deadLetters.push({
-        topic: record.topic,
-        partition: record.partition,
-        offset: record.offset,
-        timestamp: record.timestamp,
-        key: record.key,
-        value: record.value,
-        reason: `topic "${topic}" is not one Tideline reads (${config.topics.readings}, ${config.topics.deviceStatus})`,
-        field: null,
-        error: 'UnknownTopic',
-      });
+      const reason = `topic "${topic}" is not one Tideline reads (${config.topics.readings}, ${config.topics.deviceStatus})`;
+      decoded.deadLetters.push(deadLetter(record, reason, null, 'UnknownTopic'));
     }
     readings = new ReadingBatch(0);
     result.deadLetters = decoded.deadLetters.length;

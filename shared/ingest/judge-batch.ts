@@ -42,17 +42,17 @@ export function decodeRecords(records: readonly RawRecord[]): DecodedRecords {
 
 export function toDeadLetter(record: RawRecord, e: unknown): DeadLetter {
   const known = e instanceof RecordValidationError;
-  return {
-    topic: record.topic,
-    partition: record.partition,
-    offset: record.offset,
-    timestamp: record.timestamp,
-    key: record.key,
-    value: record.value,
-    reason: known ? e.reason : `unexpected error reading the record: ${(e as Error)?.message ?? String(e)}`,
-    field: known ? e.field : null,
-    error: (e as Error)?.name ?? 'Error',
-  };
+  return deadLetter(
+    record,
+    known ? e.reason : `unexpected error reading the record: ${(e as Error)?.message ?? String(e)}`,
+    known ? e.field : null,
+    (e as Error)?.name ?? 'Error',
+  );
+}
+
+/** A record kept as a dead letter: its origin and raw bytes (not the rest of the event's record) and why. */
+export function deadLetter(record: RawRecord, reason: string, field: string | null, error: string): DeadLetter {
+  return { topic: record.topic, partition: record.partition, offset: record.offset, timestamp: record.timestamp, key: record.key, value: record.value, reason, field, error };
 }
 
 export interface JudgedBatch {
