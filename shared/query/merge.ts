@@ -4,7 +4,7 @@ import type { CellValue, ColumnValues } from './columnar.js';
 import { gatherNumbers, gatherValues } from './gather.js';
 import { QueryLimitError } from './errors.js';
 import { compareKeys, emptyMetricPartial, finalAggregate, fromWire, mergeMetricPartial, type GroupPartial } from './partial.js';
-import { compareOrder, type RowOrder, type SliceResult } from './slice.js';
+import { compareOrder, type SliceResult } from './slice.js';
 import { QUANTILES, TIME_BUCKETS, type GroupKey, type QuerySpec } from './spec.js';
 
 /** A result column: its name and lake type (which fixes its Arrow and JSON form). */
@@ -108,12 +108,26 @@ function mergeRows(spec: QuerySpec, results: readonly SliceResult[], stats: Quer
   });
   const matched = parts.reduce((sum, r) => sum + r.matched, 0);
   const n = Math.min(spec.limit, parts.reduce((sum, r) => sum + r.order.ts.length, 0));
+  // Where each part's values are: the files' columns it picked rows from (in process), or its
+  // own values (from a Lambda Invoke) as one source. All sources in one list, each part's from `base`.
+  const sources: (readonly (ColumnValues | null)[])[] = [];
+  const picks = parts.map((p) => {
+    const base = sources.length;
+    if (p.picked) {
+      sources.push(...p.picked.files);
+      return { base, fromFile: p.picked.fromFile, fromRow: p.picked.fromRow };
+    }
+    sources.push(p.values!);
+    const count = p.order.ts.length;
+    return { base, fromFile: new Int32Array(count), fromRow: Int32Array.from({ length: count }, (_, i) => i) };
+  });
   // k-way merge of the slices' ordered rows, up to the limit: first which row comes from where,
   // then each column gathered in one pass (one kind of value per loop).
-  const fromPart = new Int32Array(n);
+  const fromSource = new Int32Array(n);
   const fromRow = new Int32Array(n);
   const at = parts.map(() => 0);
-  const orders = parts.map((p) => p.order as RowOrder);
+  const orders = parts.map((p) => p.order);
+  const ts = orders.map((o) => o.ts);
   // Each slice's next event time, +Infinity once it is used up: most steps are decided on time alone.
   const head = Float64Array.from(orders, (o) => (o.ts.length > 0 ? o.ts[0] : Infinity));
   for (let r = 0; r < n; r++) {
@@ -122,13 +136,14 @@ function mergeRows(spec: QuerySpec, results: readonly SliceResult[], stats: Quer
       if (head[p] < head[best] || (head[p] === head[best] && head[p] !== Infinity && compareOrder(orders[p], at[p], orders[best], at[best]) < 0)) best = p;
     }
     const i = at[best]++;
-    fromPart[r] = best;
-    fromRow[r] = i;
-    head[best] = i + 1 < orders[best].ts.length ? orders[best].ts[i + 1] : Infinity;
+    const pick = picks[best];
+    fromSource[r] = pick.base + pick.fromFile[i];
+    fromRow[r] = pick.fromRow[i];
+    head[best] = i + 1 < ts[best].length ? ts[best][i + 1] : Infinity;
   }
   const values = columns.map((col, c) => {
-    const sources = parts.map((p) => p.values[c]);
-    return col.type === 'string' || col.type === 'boolean' ? gatherValues(sources, fromPart, fromRow) : gatherNumbers(sources, fromPart, fromRow);
+    const from = sources.map((s) => s[c]);
+    return col.type === 'string' || col.type === 'boolean' ? gatherValues(from, fromSource, fromRow) : gatherNumbers(from, fromSource, fromRow);
   });
   return { columns, values, rowCount: n, truncated: matched > n, stats };
 }
