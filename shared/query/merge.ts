@@ -1,7 +1,7 @@
 import type { LakeColumnType } from '../lake/index.js';
 import { columnType } from './columns.js';
 import type { CellValue, ColumnValues } from './columnar.js';
-import { gatherNumbers, gatherValues } from './gather.js';
+import { gatherNumbers, gatherValues, planGather } from './gather.js';
 import { QueryLimitError } from './errors.js';
 import { compareKeys, emptyMetricPartial, finalAggregate, fromWire, mergeMetricPartial, type GroupPartial } from './partial.js';
 import { compareOrder, type SliceResult } from './slice.js';
@@ -125,25 +125,32 @@ function mergeRows(spec: QuerySpec, results: readonly SliceResult[], stats: Quer
   // then each column gathered in one pass (one kind of value per loop).
   const fromSource = new Int32Array(n);
   const fromRow = new Int32Array(n);
-  const at = parts.map(() => 0);
+  const k = parts.length;
+  const at = new Int32Array(k);
   const orders = parts.map((p) => p.order);
-  const ts = orders.map((o) => o.ts);
+  const length = Int32Array.from(orders, (o) => o.ts.length);
   // Each slice's next event time, +Infinity once it is used up: most steps are decided on time alone.
   const head = Float64Array.from(orders, (o) => (o.ts.length > 0 ? o.ts[0] : Infinity));
   for (let r = 0; r < n; r++) {
     let best = 0;
-    for (let p = 1; p < parts.length; p++) {
-      if (head[p] < head[best] || (head[p] === head[best] && head[p] !== Infinity && compareOrder(orders[p], at[p], orders[best], at[best]) < 0)) best = p;
+    let bestTs = head[0];
+    for (let p = 1; p < k; p++) {
+      const t = head[p];
+      if (t < bestTs) {
+        best = p;
+        bestTs = t;
+      } else if (t === bestTs && t !== Infinity && compareOrder(orders[p], at[p], orders[best], at[best]) < 0) best = p;
     }
     const i = at[best]++;
     const pick = picks[best];
     fromSource[r] = pick.base + pick.fromFile[i];
     fromRow[r] = pick.fromRow[i];
-    head[best] = i + 1 < ts[best].length ? ts[best][i + 1] : Infinity;
+    head[best] = i + 1 < length[best] ? orders[best].ts[i + 1] : Infinity;
   }
+  const plan = planGather(sources.length, fromSource, fromRow);
   const values = columns.map((col, c) => {
     const from = sources.map((s) => s[c]);
-    return col.type === 'string' || col.type === 'boolean' ? gatherValues(from, fromSource, fromRow) : gatherNumbers(from, fromSource, fromRow);
+    return col.type === 'string' || col.type === 'boolean' ? gatherValues(from, plan) : gatherNumbers(from, plan);
   });
   return { columns, values, rowCount: n, truncated: matched > n, stats };
 }

@@ -5,7 +5,7 @@ import type { ObjectStore } from '../ports/index.js';
 import { readColumn, type CellValue, type ColumnValues } from './columnar.js';
 import { addToPartial, emptyMetricPartial, toWire, type GroupPartial, type GroupValue, type WireGroupPartial } from './partial.js';
 import { DecodedFileCache, type DecodedFile } from './file-cache.js';
-import { gatherValues } from './gather.js';
+import { gatherValues, planGather } from './gather.js';
 import type { QuerySlice } from './plan.js';
 import { QUANTILES, TIME_BUCKETS, type GroupKey, type QuerySpec } from './spec.js';
 
@@ -366,7 +366,8 @@ export function sliceResultToWire(result: SliceResult): SliceResult {
   if (result.kind !== 'rows') return result;
   const plain = <T>(xs: ArrayLike<T>): T[] => Array.from(xs);
   const { order, picked, ...rest } = result;
-  const values = picked ? Array.from({ length: picked.width }, (_, c) => gatherValues(picked.files.map((f) => f[c]), picked.fromFile, picked.fromRow)) : result.values!;
+  const plan = picked && planGather(picked.files.length, picked.fromFile, picked.fromRow);
+  const values = picked ? Array.from({ length: picked.width }, (_, c) => gatherValues(picked.files.map((f) => f[c]), plan!)) : result.values!;
   return {
     ...rest,
     values: values.map((v) => (v instanceof Float64Array ? plain(v) : v)),

@@ -113,7 +113,7 @@ describe('rows slices and their merge', () => {
       }),
       { numRuns: 150, seed: 5 },
     );
-  });
+  }, 60_000);
 
   it('cross a Lambda Invoke as JSON and merge to the same answer as in process', async () => {
     await fc.assert(
@@ -127,5 +127,5 @@ describe('rows slices and their merge', () => {
       }),
       { numRuns: 60, seed: 6 },
     );
-  });
+  }, 60_000);
 });
