@@ -92,8 +92,18 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const body = Buffer.concat(chunks);
     if (options.app) {
       const answer = await options.app.handle(toApiRequest(req, url, body));
-      res.writeHead(answer.status, answer.headers);
-      res.end(answer.body);
+      if (typeof answer.body === 'string' || answer.body instanceof Uint8Array) {
+        res.writeHead(answer.status, answer.headers);
+        res.end(answer.body);
+        return;
+      }
+      // A body in pieces goes out as it is, in one writev, with its length up front.
+      const pieces = answer.body;
+      res.writeHead(answer.status, { ...answer.headers, 'content-length': String(pieces.reduce((n, p) => n + p.byteLength, 0)) });
+      res.cork();
+      for (const piece of pieces) res.write(piece);
+      res.end();
+      res.uncork();
       return;
     }
     const result = await options.handler(toEvent(req, url, body));

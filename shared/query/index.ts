@@ -20,5 +20,5 @@ export { VIEWS, VIEW_NAMES, VIEW_PARAMETERS, viewSpecBody } from './views.js';
 export type { ViewName, ViewDefinition } from './views.js';
 export { slaByHour, percentileCont } from './sla.js';
 export type { QueryLogEntry, SlaHour } from './sla.js';
-export { ARROW_STREAM, resultToArrow, resultToArrowStream, resultToJsonRows } from './encode.js';
+export { ARROW_STREAM, resultToArrow, resultToArrowPieces, resultToArrowStream, resultToJsonRows } from './encode.js';
 export type { CellValue, ColumnValues } from './columnar.js';
