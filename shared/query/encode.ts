@@ -1,6 +1,7 @@
-import { RecordBatchStreamWriter, Table, tableToIPC, type Vector } from 'apache-arrow';
+import { makeData, makeVector, RecordBatchStreamWriter, Table, tableToIPC, Utf8, type Vector } from 'apache-arrow';
 import { columnVector } from '../lake/index.js';
 import type { CellValue } from './columnar.js';
+import type { Utf8Layout } from './gather.js';
 import type { QueryResult } from './merge.js';
 
 /** The media type of an Arrow IPC stream, which pyarrow and DuckDB read as they are. */
@@ -9,10 +10,16 @@ export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
 /** The result as an Arrow table: one column per result column, typed from the lake schema. */
 export function resultToArrow(result: QueryResult): Table {
   const columns: Record<string, Vector> = {};
+  const given = result.arrowColumns?.() ?? result.values;
   result.columns.forEach((c, i) => {
-    columns[c.name] = columnVector(c.type, result.values[i]);
+    const values = given[i];
+    columns[c.name] = isUtf8Layout(values) ? makeVector(makeData({ type: new Utf8(), length: values.valueOffsets.length - 1, nullCount: 0, ...values })) : columnVector(c.type, values);
   });
   return new Table(columns);
+}
+
+function isUtf8Layout(v: object): v is Utf8Layout {
+  return 'valueOffsets' in v;
 }
 
 /** Arrow IPC stream bytes of the result, in one array. */

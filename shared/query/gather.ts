@@ -76,3 +76,59 @@ function copyCells(out: Float64Array, source: readonly CellValue[], { at, row }:
   }
   return true;
 }
+
+/** A string column in Arrow's UTF-8 layout, no nulls: value r is the bytes data[valueOffsets[r]] … data[valueOffsets[r + 1]]. */
+export interface Utf8Layout {
+  readonly valueOffsets: Int32Array;
+  readonly data: Uint8Array;
+}
+
+/**
+ * A string column written straight into Arrow's UTF-8 layout from its sources, without first
+ * gathering the strings into an array (a pointer store per value, for a column the encoder then
+ * reads once). Null when a value is null or not ASCII (ids, statuses and classes are ASCII): then
+ * gather the values and let the lake's column builder encode them.
+ */
+export function gatherAscii(sources: readonly (ColumnValues | null)[], plan: GatherPlan): Utf8Layout | null {
+  const n = plan.rowCount;
+  const valueOffsets = new Int32Array(n + 1);
+  for (let s = 0; s < sources.length; s++) {
+    const first = plan.start[s];
+    const end = plan.start[s + 1];
+    if (first === end) continue;
+    const source = sources[s];
+    if (source === null || source instanceof Float64Array || !stringLengths(valueOffsets, source, plan, first, end)) return null;
+  }
+  for (let r = 0; r < n; r++) valueOffsets[r + 1] += valueOffsets[r];
+  const data = new Uint8Array(valueOffsets[n]);
+  for (let s = 0; s < sources.length; s++) {
+    const first = plan.start[s];
+    const end = plan.start[s + 1];
+    if (first < end && !copyAscii(data, valueOffsets, sources[s] as readonly CellValue[], plan, first, end)) return null;
+  }
+  return { valueOffsets, data };
+}
+
+/** Each value's length at its row + 1 (summed into offsets afterwards); false at a value that is not a string. */
+function stringLengths(offsets: Int32Array, source: readonly CellValue[], { at, row }: GatherPlan, first: number, end: number): boolean {
+  for (let k = first; k < end; k++) {
+    const v = source[row[k]];
+    if (typeof v !== 'string') return false;
+    offsets[at[k] + 1] = v.length;
+  }
+  return true;
+}
+
+/** ASCII is one byte a character; false at the first other character. */
+function copyAscii(data: Uint8Array, offsets: Int32Array, source: readonly CellValue[], { at, row }: GatherPlan, first: number, end: number): boolean {
+  for (let k = first; k < end; k++) {
+    const v = source[row[k]] as string;
+    let pos = offsets[at[k]];
+    for (let j = 0; j < v.length; j++) {
+      const c = v.charCodeAt(j);
+      if (c > 0x7f) return false;
+      data[pos++] = c;
+    }
+  }
+  return true;
+}

@@ -1,7 +1,7 @@
 import type { LakeColumnType } from '../lake/index.js';
 import { columnType } from './columns.js';
 import type { CellValue, ColumnValues } from './columnar.js';
-import { gatherNumbers, gatherValues, planGather } from './gather.js';
+import { gatherAscii, gatherNumbers, gatherValues, planGather, type Utf8Layout } from './gather.js';
 import { QueryLimitError } from './errors.js';
 import { compareKeys, emptyMetricPartial, finalAggregate, fromWire, mergeMetricPartial, type GroupPartial } from './partial.js';
 import { compareOrder, type SliceResult } from './slice.js';
@@ -22,6 +22,12 @@ export interface QueryResult {
   /** Rows mode: more rows matched than `limit`; the first `limit` in order are returned. */
   readonly truncated: boolean;
   readonly stats: { readonly slices: number; readonly filesRead: number; readonly rowsScanned: number };
+  /**
+   * The columns as the Arrow encoder takes them, when the result can make them more directly than
+   * `values`: a rows result writes string columns straight into Arrow's UTF-8 layout (and then
+   * makes `values` only if something reads it, e.g. the JSON encoder). Absent: use `values`.
+   */
+  readonly arrowColumns?: () => readonly (ColumnValues | Utf8Layout)[];
 }
 
 const GROUP_COLUMN: Record<GroupKey, ResultColumn> = {
@@ -148,9 +154,18 @@ function mergeRows(spec: QuerySpec, results: readonly SliceResult[], stats: Quer
     head[best] = i + 1 < length[best] ? orders[best].ts[i + 1] : Infinity;
   }
   const plan = planGather(sources.length, fromSource, fromRow);
-  const values = columns.map((col, c) => {
-    const from = sources.map((s) => s[c]);
-    return col.type === 'string' || col.type === 'boolean' ? gatherValues(from, plan) : gatherNumbers(from, plan);
-  });
-  return { columns, values, rowCount: n, truncated: matched > n, stats };
+  const text = (c: number) => columns[c].type === 'string' || columns[c].type === 'boolean';
+  const column = (c: number) => (text(c) ? gatherValues : gatherNumbers)(sources.map((s) => s[c]), plan);
+  let values: ColumnValues[] | undefined;
+  return {
+    columns,
+    // Made on first read: the Arrow encoder does not need them (arrowColumns).
+    get values() {
+      return (values ??= columns.map((_, c) => column(c)));
+    },
+    rowCount: n,
+    truncated: matched > n,
+    stats,
+    arrowColumns: () => columns.map((col, c) => (col.type === 'string' ? gatherAscii(sources.map((s) => s[c]), plan) : null) ?? column(c)),
+  };
 }
