@@ -1,7 +1,6 @@
 import { makeData, makeVector, RecordBatchStreamWriter, Table, tableToIPC, Utf8, type Vector } from 'apache-arrow';
 import { columnVector } from '../lake/index.js';
-import type { CellValue } from './columnar.js';
-import type { Utf8Layout } from './gather.js';
+import type { CellValue, Utf8Layout } from './columnar.js';
 import type { QueryResult } from './merge.js';
 
 /** The media type of an Arrow IPC stream, which pyarrow and DuckDB read as they are. */

@@ -1,4 +1,4 @@
-import type { CellValue, ColumnValues } from './columnar.js';
+import { utf8Of, type CellValue, type ColumnValues, type Utf8Layout } from './columnar.js';
 
 /**
  * Where a result's rows come from, grouped by source: a counting sort of (source, row) pairs,
@@ -77,19 +77,61 @@ function copyCells(out: Float64Array, source: readonly CellValue[], { at, row }:
   return true;
 }
 
-/** A string column in Arrow's UTF-8 layout, no nulls: value r is the bytes data[valueOffsets[r]] … data[valueOffsets[r + 1]]. */
-export interface Utf8Layout {
-  readonly valueOffsets: Int32Array;
-  readonly data: Uint8Array;
-}
-
 /**
  * A string column written straight into Arrow's UTF-8 layout from its sources, without first
  * gathering the strings into an array (a pointer store per value, for a column the encoder then
- * reads once). Null when a value is null or not ASCII (ids, statuses and classes are ASCII): then
- * gather the values and let the lake's column builder encode them.
+ * reads once): from the UTF-8 bytes the sources kept from the Parquet reader (utf8Of), else from
+ * their strings. Null when a value is null, or a source kept no bytes and a value is not ASCII
+ * (ids, statuses and classes are): then gather the values and let the lake's column builder
+ * encode them.
  */
-export function gatherAscii(sources: readonly (ColumnValues | null)[], plan: GatherPlan): Utf8Layout | null {
+export function gatherUtf8(sources: readonly (ColumnValues | null)[], plan: GatherPlan): Utf8Layout | null {
+  const layouts: Utf8Layout[] = [];
+  for (let s = 0; s < sources.length; s++) {
+    const utf8 = plan.start[s] < plan.start[s + 1] ? utf8Of(sources[s]) : EMPTY;
+    if (!utf8) return gatherAscii(sources, plan);
+    layouts.push(utf8);
+  }
+  const n = plan.rowCount;
+  const valueOffsets = new Int32Array(n + 1);
+  for (let s = 0; s < layouts.length; s++) byteLengths(valueOffsets, layouts[s].valueOffsets, plan, plan.start[s], plan.start[s + 1]);
+  for (let r = 0; r < n; r++) valueOffsets[r + 1] += valueOffsets[r];
+  const data = new Uint8Array(valueOffsets[n]);
+  for (let s = 0; s < layouts.length; s++) copyBytes(data, valueOffsets, layouts[s], plan, plan.start[s], plan.start[s + 1]);
+  return { valueOffsets, data };
+}
+
+const EMPTY: Utf8Layout = { valueOffsets: new Int32Array(1), data: new Uint8Array(0) };
+
+function byteLengths(offsets: Int32Array, from: Int32Array, { at, row }: GatherPlan, first: number, end: number): void {
+  for (let k = first; k < end; k++) offsets[at[k] + 1] = from[row[k] + 1] - from[row[k]];
+}
+
+/**
+ * Each value's bytes to its place, four at a time where it has four (a value's last four bytes
+ * may be written twice, with the same bytes): ids of a dozen characters cost three moves, not twelve.
+ */
+function copyBytes(data: Uint8Array, offsets: Int32Array, source: Utf8Layout, { at, row }: GatherPlan, first: number, end: number): void {
+  const from = source.valueOffsets;
+  const bytes = source.data;
+  const src = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const dst = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  for (let k = first; k < end; k++) {
+    const pos = offsets[at[k]];
+    const a = from[row[k]];
+    const length = from[row[k] + 1] - a;
+    if (length < 4) {
+      for (let i = 0; i < length; i++) data[pos + i] = bytes[a + i];
+      continue;
+    }
+    let i = 0;
+    for (; i + 4 <= length; i += 4) dst.setUint32(pos + i, src.getUint32(a + i, true), true);
+    if (i < length) dst.setUint32(pos + length - 4, src.getUint32(a + length - 4, true), true);
+  }
+}
+
+/** As {@link gatherUtf8}, from the sources' strings: ASCII only. */
+function gatherAscii(sources: readonly (ColumnValues | null)[], plan: GatherPlan): Utf8Layout | null {
   const n = plan.rowCount;
   const valueOffsets = new Int32Array(n + 1);
   for (let s = 0; s < sources.length; s++) {

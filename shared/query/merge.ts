@@ -1,7 +1,7 @@
 import type { LakeColumnType } from '../lake/index.js';
 import { columnType } from './columns.js';
-import type { CellValue, ColumnValues } from './columnar.js';
-import { gatherAscii, gatherNumbers, gatherValues, planGather, type Utf8Layout } from './gather.js';
+import type { CellValue, ColumnValues, Utf8Layout } from './columnar.js';
+import { gatherNumbers, gatherUtf8, gatherValues, planGather } from './gather.js';
 import { QueryLimitError } from './errors.js';
 import { compareKeys, emptyMetricPartial, finalAggregate, fromWire, mergeMetricPartial, type GroupPartial } from './partial.js';
 import { compareOrder, type SliceResult } from './slice.js';
@@ -24,7 +24,7 @@ export interface QueryResult {
   readonly stats: { readonly slices: number; readonly filesRead: number; readonly rowsScanned: number };
   /**
    * The columns as the Arrow encoder takes them, when the result can make them more directly than
-   * `values`: a rows result writes string columns straight into Arrow's UTF-8 layout (and then
+   * `values`: a rows result copies string columns straight into Arrow's UTF-8 layout (and then
    * makes `values` only if something reads it, e.g. the JSON encoder). Absent: use `values`.
    */
   readonly arrowColumns?: () => readonly (ColumnValues | Utf8Layout)[];
@@ -166,6 +166,6 @@ function mergeRows(spec: QuerySpec, results: readonly SliceResult[], stats: Quer
     rowCount: n,
     truncated: matched > n,
     stats,
-    arrowColumns: () => columns.map((col, c) => (col.type === 'string' ? gatherAscii(sources.map((s) => s[c]), plan) : null) ?? column(c)),
+    arrowColumns: () => columns.map((col, c) => (col.type === 'string' ? gatherUtf8(sources.map((s) => s[c]), plan) : null) ?? column(c)),
   };
 }
