@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { gzipSync } from 'node:zlib';
 import { ARROW_STREAM, QueryLimitError } from '../../shared/query/index.js';
-import { queryErrorResponse, type ApiRequest, type ApiResponse } from './app.js';
+import { bodyBytes, queryErrorResponse, type ApiRequest, type ApiResponse } from './app.js';
 
 /** True when `event` is an API Gateway HTTP API (payload 2.0) event. */
 export function isApiGatewayV2Event(event: unknown): event is APIGatewayProxyEventV2 {
@@ -22,7 +22,7 @@ export function toApiRequest(event: APIGatewayProxyEventV2): ApiRequest {
 /** The core's response → API Gateway v2 result; binary bodies (Arrow) go base64, as API Gateway expects. */
 export function toApiGatewayResult(res: ApiResponse): APIGatewayProxyStructuredResultV2 {
   if (typeof res.body === 'string') return { statusCode: res.status, headers: { ...res.headers }, body: res.body, isBase64Encoded: false };
-  return { statusCode: res.status, headers: { ...res.headers }, body: Buffer.from(res.body.buffer, res.body.byteOffset, res.body.byteLength).toString('base64'), isBase64Encoded: true };
+  return { statusCode: res.status, headers: { ...res.headers }, body: bodyBytes(res.body).toString('base64'), isBase64Encoded: true };
 }
 
 /**
@@ -58,7 +58,7 @@ export function makeApiGatewayHandler(
     const size = serialisedBytes(result);
     if (size <= maxResponseBytes) return result;
     if (acceptsGzip(req)) {
-      const gzipped = toApiGatewayResult({ ...res, headers: { ...res.headers, 'content-encoding': 'gzip', vary: 'accept-encoding' }, body: gzipSync(res.body, { level: 1 }) });
+      const gzipped = toApiGatewayResult({ ...res, headers: { ...res.headers, 'content-encoding': 'gzip', vary: 'accept-encoding' }, body: gzipSync(typeof res.body === 'string' ? res.body : bodyBytes(res.body), { level: 1 }) });
       if (serialisedBytes(gzipped) <= maxResponseBytes) return gzipped;
     }
     return toApiGatewayResult(queryErrorResponse(tooLarge(req, res, size, maxResponseBytes)));

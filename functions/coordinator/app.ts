@@ -9,7 +9,7 @@ import {
   QueryNotFoundError,
   parseQuerySpec,
   parseQueryTime,
-  resultToArrowStream,
+  resultToArrowPieces,
   resultToJsonRows,
   runQuery,
   slaByHour,
@@ -32,7 +32,17 @@ export interface ApiRequest {
 export interface ApiResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: string | Uint8Array;
+  /**
+   * Text, or bytes: in one array, or in pieces to send one after another (an Arrow stream's
+   * messages and column buffers, see {@link bodyBytes}), which a runtime that writes to a socket
+   * sends without joining them.
+   */
+  readonly body: string | Uint8Array | readonly Uint8Array[];
+}
+
+/** A binary body in one buffer (a body in pieces joined, one in one array as it is). */
+export function bodyBytes(body: Uint8Array | readonly Uint8Array[]): Buffer {
+  return body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : Buffer.concat(body);
 }
 
 export interface CoordinatorDeps {
@@ -131,7 +141,7 @@ export function createCoordinatorApp(deps: CoordinatorDeps): CoordinatorApp {
     const logged = log(200, result);
     const headers = { 'x-tideline-query-id': queryId, 'x-tideline-truncated': String(result.truncated), 'x-tideline-rows': String(result.rowCount) };
     const response: ApiResponse = wantsArrow(ctx.req)
-      ? { status: 200, headers: { 'content-type': ARROW_STREAM, ...headers }, body: resultToArrowStream(result) }
+      ? { status: 200, headers: { 'content-type': ARROW_STREAM, ...headers }, body: await resultToArrowPieces(result) }
       : json(
           200,
           { query_id: queryId, columns: result.columns, rows: resultToJsonRows(result), row_count: result.rowCount, truncated: result.truncated, stats: result.stats },

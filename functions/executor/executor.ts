@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ingestBatch, type IngestConfig, type IngestPorts, type IngestResult } from '../../shared/ingest/index.js';
 import { EventShapeError, isMskEvent } from '../../shared/readings/index.js';
-import { isQuerySlice, runQuerySlice, type QuerySlice, type SliceResult } from '../../shared/query/index.js';
+import { isQuerySlice, runQuerySlice, sliceResultToWire, type QuerySlice, type SliceResult } from '../../shared/query/index.js';
 
 export interface ExecutorDeps {
   readonly ports: IngestPorts;
@@ -31,7 +31,8 @@ export function makeExecutorHandler(deps: ExecutorDeps): ExecutorHandler {
   const metrics = deps.metrics ?? new Metrics({ namespace: 'Tideline', serviceName: 'executor' });
   const now = deps.now ?? Date.now;
   return (async (event: unknown) => {
-    if (isQuerySlice(event)) return runQuerySlice(event, deps.ports.lake);
+    // Lambda returns the result as JSON: number columns go as plain arrays.
+    if (isQuerySlice(event)) return sliceResultToWire(await runQuerySlice(event, deps.ports.lake));
     if (!isMskEvent(event)) throw new EventShapeError('executor expects an MSK event (eventSource "aws:kafka" with records by "topic-partition")');
     const result = await ingestBatch(event, deps.ports, deps.config);
     metrics.addMetric('RecordsIn', MetricUnit.Count, result.records);

@@ -15,7 +15,6 @@ import { loadTidelineConfig } from '../../shared/config/index.js';
 import { ENRICHED_COLUMNS, type EnrichedReading } from '../../shared/judgment/index.js';
 import { batchObjectKey, encodeParquet } from '../../shared/lake/index.js';
 import { ARROW_STREAM, loadQueryConfig, VIEWS } from '../../shared/query/index.js';
-import { makeApiGatewayHandler } from '../../functions/coordinator/api-gateway.js';
 import { createCoordinatorApp } from '../../functions/coordinator/app.js';
 import { startApiServer } from '../local/api-server.js';
 import type { Benchmark, Figure } from './benchmark.js';
@@ -109,7 +108,8 @@ export default {
       const query = loadQueryConfig({ TIDELINE_API_KEY: API_KEY });
       const ports = coordinatorPortsFrom(config, query, dynamo, new DirectoryObjectStore(lakeDir));
       const app = createCoordinatorApp({ ports, config: query, now: () => NOW });
-      const api = await startApiServer({ handler: makeApiGatewayHandler(app) });
+      // Served as the local runtime serves it: the core behind the local server.
+      const api = await startApiServer({ app });
       server.close = api.close;
 
       const from = NOW - WINDOW_MS;

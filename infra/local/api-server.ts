@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { ApiRequest, ApiResponse } from '../../functions/coordinator/app.js';
 
 /** A Lambda handler for API Gateway HTTP API (payload 2.0) events, e.g. the coordinator's. */
 export type ApiGatewayV2Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -12,17 +13,32 @@ export interface StaticRoute {
   readonly body: string | Uint8Array | (() => string | Uint8Array | Promise<string | Uint8Array>);
 }
 
-export interface ApiServerOptions {
+/** A runtime-agnostic API core, e.g. the coordinator's (`createCoordinatorApp`). */
+export interface ApiCore {
+  handle(req: ApiRequest): Promise<ApiResponse>;
+}
+
+interface ApiServerCommonOptions {
   /** @default 0 (any free port) */
   readonly port?: number;
   /** @default 127.0.0.1 (this machine only) */
   readonly host?: string;
-  readonly handler: ApiGatewayV2Handler;
   /** GET paths served as they are, before the handler, e.g. { '/': { contentType: 'text/html', body } }. */
   readonly staticRoutes?: Readonly<Record<string, StaticRoute>>;
   /** API Gateway refuses bodies over 10 MB; so does this server. @default 10485760 */
   readonly maxBodyBytes?: number;
 }
+
+/**
+ * What answers the requests, one of:
+ * - `app`: the core itself, called with the request and its response written as it is (binary
+ *   bodies straight to the socket). The local runtime serves the coordinator this way.
+ * - `handler`: a Lambda handler for API Gateway HTTP API (payload 2.0) events, called with the
+ *   event API Gateway would build and its result written back with base64 bodies decoded, so
+ *   the handler cannot tell the difference. Tests serve the Lambda adapter this way (its binary
+ *   contract, its 6 MB guard) through real HTTP.
+ */
+export type ApiServerOptions = ApiServerCommonOptions & ({ readonly app: ApiCore; readonly handler?: never } | { readonly handler: ApiGatewayV2Handler; readonly app?: never });
 
 export interface ApiServer {
   /** e.g. http://127.0.0.1:43121 */
@@ -34,9 +50,13 @@ export interface ApiServer {
 const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript))/i;
 
 /**
- * API Gateway's stand-in on one machine: an HTTP server that turns each request into the same
- * HTTP API (payload 2.0) event API Gateway would send, calls the Lambda handler, and writes its
- * result back (base64 bodies decoded), so the handler cannot tell the difference.
+ * API Gateway's stand-in on one machine: an HTTP server in front of the API's core, or in front
+ * of a Lambda handler for API Gateway events (see {@link ApiServerOptions}).
+ *
+ * Serving the core directly is the node runtime's thin adapter, as Hono has one per runtime:
+ * API Gateway's binary contract (a body base64-encoded by the handler, decoded again here) cost
+ * the headline query's 5.6 MB Arrow answer two passes over 7.5 million characters and their
+ * garbage on every request, for nothing a socket needs. The Lambda path keeps that contract.
  */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const maxBody = options.maxBodyBytes ?? 10 * 1024 * 1024;
@@ -69,11 +89,28 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       }
       chunks.push(chunk as Buffer);
     }
-    const result = await options.handler(toEvent(req, url, Buffer.concat(chunks)));
+    const body = Buffer.concat(chunks);
+    if (options.app) {
+      const answer = await options.app.handle(toApiRequest(req, url, body));
+      if (typeof answer.body === 'string' || answer.body instanceof Uint8Array) {
+        res.writeHead(answer.status, answer.headers);
+        res.end(answer.body);
+        return;
+      }
+      // A body in pieces goes out as it is, in one writev, with its length up front.
+      const pieces = answer.body;
+      res.writeHead(answer.status, { ...answer.headers, 'content-length': String(pieces.reduce((n, p) => n + p.byteLength, 0)) });
+      res.cork();
+      for (const piece of pieces) res.write(piece);
+      res.end();
+      res.uncork();
+      return;
+    }
+    const result = await options.handler(toEvent(req, url, body));
     const headers: Record<string, string> = { ...(result.headers as Record<string, string> | undefined) };
-    const body = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+    const out = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
     res.writeHead(result.statusCode ?? 200, headers);
-    res.end(body);
+    res.end(out);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -92,13 +129,29 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   };
 }
 
-/** The HTTP API payload 2.0 event of a request, as API Gateway builds it. */
-function toEvent(req: IncomingMessage, url: URL, body: Buffer): APIGatewayProxyEventV2 {
+/** Header names lower-case, repeated headers joined with commas, as API Gateway passes them. */
+function headersOf(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+  return headers;
+}
+
+/** Query parameters, repeated ones joined with commas, as API Gateway passes them. */
+function queryOf(url: URL): Record<string, string> {
   const query: Record<string, string> = {};
-  // API Gateway joins repeated parameters with commas.
   for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+  return query;
+}
+
+/** The core's request: what the API Gateway adapter would make of the same request's event. */
+function toApiRequest(req: IncomingMessage, url: URL, body: Buffer): ApiRequest {
+  return { method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, query: queryOf(url), headers: headersOf(req), body: body.length === 0 ? null : body.toString('utf8') };
+}
+
+/** The HTTP API payload 2.0 event of a request, as API Gateway builds it. */
+function toEvent(req: IncomingMessage, url: URL, body: Buffer): APIGatewayProxyEventV2 {
+  const headers = headersOf(req);
+  const query = queryOf(url);
   const text = body.length === 0 || TEXT_TYPES.test(headers['content-type'] ?? 'application/json');
   const method = (req.method ?? 'GET').toUpperCase();
   const now = Date.now();

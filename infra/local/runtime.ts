@@ -2,7 +2,6 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import {
   coordinatorPortsFrom,
   EmbeddedLog,
@@ -20,8 +19,7 @@ import type { IngestPorts, IngestResult } from '../../shared/ingest/index.js';
 import type { AlertChange } from '../../shared/judgment/index.js';
 import type { Reading } from '../../shared/readings/index.js';
 import { makeExecutorHandler } from '../../functions/executor/executor.js';
-import { createCoordinatorApp } from '../../functions/coordinator/app.js';
-import { makeApiGatewayHandler } from '../../functions/coordinator/api-gateway.js';
+import { createCoordinatorApp, type ApiRequest, type ApiResponse } from '../../functions/coordinator/app.js';
 import { makeRefreshHandler } from '../../functions/refresh/refresh.js';
 import { refreshPortsFrom } from '../../functions/refresh/ports.js';
 import { scheduledEvent } from '../../functions/refresh/schedule.js';
@@ -315,16 +313,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       runSimulator(simulator, settings, backend, stores.config.topics.readings, monitor, groundTruthFile, (e) => say(`simulator: ${(e as Error).message}`)),
     );
 
-    // API Gateway's stand-in in front of the coordinator, with the local-only routes beside it
-    // (produce, status, ground truth) and the dashboard as static pages.
+    // API Gateway's stand-in in front of the coordinator's core, with the local-only routes beside
+    // it (produce, status, ground truth) and the dashboard as static pages. The core is served
+    // directly, not through the API Gateway adapter: binary answers (Arrow) go to the socket as
+    // bytes instead of through base64 and back.
     const queryConfig = loadQueryConfig(functionEnv);
-    const coordinator = makeApiGatewayHandler(
-      createCoordinatorApp({ ports: coordinatorPortsFrom(stores.config, queryConfig, stores.dynamo, stores.ports.lake), config: queryConfig, criticalZ: stores.config.judgment.criticalZ }),
-    );
+    const coordinator = createCoordinatorApp({ ports: coordinatorPortsFrom(stores.config, queryConfig, stores.dynamo, stores.ports.lake), config: queryConfig, criticalZ: stores.config.judgment.criticalZ });
     const local = localRoutes({ apiKey, topics, backend, monitor, simulator, settings, stores });
     const server = await startApiServer({
       port: settings.port,
-      handler: async (event) => (await local(event)) ?? coordinator(event),
+      app: { handle: async (req) => (await local(req)) ?? coordinator.handle(req) },
       staticRoutes: await dashboardRoutes(),
     });
     cleanups.push(() => server.close());
@@ -351,13 +349,13 @@ function schedule(name: string, intervalS: number, task: () => Promise<unknown>,
   };
 }
 
-type LocalHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2 | null>;
+type LocalHandler = (req: ApiRequest) => Promise<ApiResponse | null>;
 
-function json(status: number, body: unknown): APIGatewayProxyStructuredResultV2 {
-  return { statusCode: status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify(body) };
+function json(status: number, body: unknown): ApiResponse {
+  return { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify(body) };
 }
 
-function problem(status: number, type: string, message: string): APIGatewayProxyStructuredResultV2 {
+function problem(status: number, type: string, message: string): ApiResponse {
   // The coordinator's error shape, so clients handle one.
   return json(status, { error: { type, message } });
 }
@@ -377,12 +375,11 @@ function localRoutes(deps: {
   stores: LocalStores;
 }): LocalHandler {
   const keyDigest = createHash('sha256').update(deps.apiKey).digest();
-  return async (event) => {
-    const path = event.rawPath;
-    const method = event.requestContext.http.method;
+  return async (req) => {
+    const { path, method } = req;
     const produce = /^\/topics\/([^/]+)$/.exec(path);
     if (!produce && !path.startsWith('/local/')) return null;
-    const given = event.headers?.['x-api-key'];
+    const given = req.headers['x-api-key'];
     if (given === undefined || !timingSafeEqual(createHash('sha256').update(given).digest(), keyDigest)) {
       return problem(401, 'Unauthorized', 'send the API key in the x-api-key header (printed when the local runtime starts, kept in its data directory)');
     }
@@ -390,8 +387,7 @@ function localRoutes(deps: {
       if (method !== 'POST') return problem(405, 'MethodNotAllowed', `use POST to produce to ${path}`);
       const topic = decodeURIComponent(produce[1]);
       if (!deps.topics.includes(topic)) return problem(404, 'NotFound', `topic "${topic}" is not one Tideline reads: use ${deps.topics.join(' or ')}`);
-      const body = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-      const parsed = parseProduceBody(body);
+      const parsed = parseProduceBody(req.body ?? '');
       if (typeof parsed === 'string') return problem(400, 'BadRequest', parsed);
       if (!deps.backend.produce) return problem(409, 'Conflict', 'this runtime reads from a Kafka cluster (KAFKA_BROKERS / MSK_CLUSTER_ARN): produce to its topic there');
       const positions = await deps.backend.produce(topic, parsed);

@@ -10,6 +10,45 @@ const TIME_UNIT_TO_MS = [1000, 1, 1e-3, 1e-6];
  */
 export type ColumnValues = Float64Array | readonly CellValue[];
 
+/** A string column in Arrow's UTF-8 layout, no nulls: value r is the bytes data[valueOffsets[r]] … data[valueOffsets[r + 1]]. */
+export interface Utf8Layout {
+  readonly valueOffsets: Int32Array;
+  readonly data: Uint8Array;
+}
+
+/**
+ * A decoded string column's UTF-8 bytes as the Parquet reader gave them, beside its strings (kept
+ * for the column's lifetime, in the decoded-file cache too): a query's Arrow answer copies them
+ * as they are, where encoding the strings again means reading each one (a cache miss apiece).
+ */
+const UTF8 = new WeakMap<readonly CellValue[], Utf8Layout>();
+
+/** The UTF-8 bytes kept beside a decoded string column without nulls; undefined for any other. */
+export function utf8Of(values: ColumnValues | null): Utf8Layout | undefined {
+  return values === null || values instanceof Float64Array ? undefined : UTF8.get(values);
+}
+
+/** The vector's chunks' bytes and offsets in one layout (usually one chunk: one copy). */
+function utf8Layout(vector: Vector): Utf8Layout {
+  const valueOffsets = new Int32Array(vector.length + 1);
+  let bytes = 0;
+  // A chunk's offsets are its own (apache-arrow slices them with the chunk), its bytes are not.
+  for (const data of vector.data) bytes += data.valueOffsets[data.length] - data.valueOffsets[0];
+  const out = new Uint8Array(bytes);
+  let at = 0;
+  let row = 0;
+  for (const data of vector.data) {
+    const offsets = data.valueOffsets;
+    const first = offsets[0];
+    const end = offsets[data.length];
+    out.set((data.values as Uint8Array).subarray(first, end), at);
+    for (let i = 1; i <= data.length; i++) valueOffsets[row + i] = at + offsets[i] - first;
+    at += end - first;
+    row += data.length;
+  }
+  return { valueOffsets, data: out };
+}
+
 /**
  * One column of a decoded lake file: timestamps in epoch ms whatever their unit, 64-bit integers
  * as numbers, a Float64Array when the column is numeric and has no nulls, else plain JS values
@@ -46,5 +85,6 @@ export function readColumn(table: Table, name: string): ColumnValues | null {
     }
     at += length;
   }
+  if (typeId === 5 && vector.nullCount === 0) UTF8.set(out as CellValue[], utf8Layout(vector));
   return out;
 }

@@ -1,5 +1,5 @@
 import type { ObjectStore } from '../ports/index.js';
-import type { ColumnValues } from './columnar.js';
+import { utf8Of, type ColumnValues } from './columnar.js';
 
 /** Columns of one lake file as plain values; a column the file lacks is null (reads as nulls). */
 export interface DecodedFile {
@@ -90,11 +90,12 @@ export class DecodedFileCache {
 
 let nextStoreId = 0;
 
-/** Heap bytes of a column, roughly: 8 per cell, plus each string's characters and header. */
+/** Heap bytes of a column, roughly: 8 per cell, plus each string's characters and header, plus UTF-8 bytes kept beside. */
 function estimateBytes(values: ColumnValues | null): number {
   if (!values) return 0;
   if (values instanceof Float64Array) return values.byteLength;
-  let bytes = 16 + 8 * values.length;
+  const utf8 = utf8Of(values);
+  let bytes = 16 + 8 * values.length + (utf8 ? utf8.data.byteLength + utf8.valueOffsets.byteLength : 0);
   for (const v of values) if (typeof v === 'string') bytes += 20 + v.length;
   return bytes;
 }

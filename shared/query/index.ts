@@ -8,7 +8,7 @@ export { addToPartial, emptyMetricPartial, mergeMetricPartial, finalAggregate, t
 export type { MetricPartial, GroupPartial, GroupValue, WireGroupPartial } from './partial.js';
 export { isQuerySlice, listLakeFiles, planSlices } from './plan.js';
 export type { LakeFile, QuerySlice } from './plan.js';
-export { runQuerySlice } from './slice.js';
+export { runQuerySlice, sliceResultToWire } from './slice.js';
 export { DecodedFileCache, DEFAULT_FILE_CACHE_BYTES } from './file-cache.js';
 export type { DecodedFile } from './file-cache.js';
 export type { SliceResult } from './slice.js';
@@ -20,5 +20,5 @@ export { VIEWS, VIEW_NAMES, VIEW_PARAMETERS, viewSpecBody } from './views.js';
 export type { ViewName, ViewDefinition } from './views.js';
 export { slaByHour, percentileCont } from './sla.js';
 export type { QueryLogEntry, SlaHour } from './sla.js';
-export { ARROW_STREAM, resultToArrow, resultToArrowStream, resultToJsonRows } from './encode.js';
+export { ARROW_STREAM, resultToArrow, resultToArrowPieces, resultToArrowStream, resultToJsonRows } from './encode.js';
 export type { CellValue, ColumnValues } from './columnar.js';

@@ -1,10 +1,10 @@
 import type { LakeColumnType } from '../lake/index.js';
 import { columnType } from './columns.js';
-import type { CellValue, ColumnValues } from './columnar.js';
-import { gatherNumbers, gatherValues } from './gather.js';
+import type { CellValue, ColumnValues, Utf8Layout } from './columnar.js';
+import { gatherNumbers, gatherUtf8, gatherValues, planGather } from './gather.js';
 import { QueryLimitError } from './errors.js';
 import { compareKeys, emptyMetricPartial, finalAggregate, fromWire, mergeMetricPartial, type GroupPartial } from './partial.js';
-import { compareOrder, type RowOrder, type SliceResult } from './slice.js';
+import { compareOrder, type SliceResult } from './slice.js';
 import { QUANTILES, TIME_BUCKETS, type GroupKey, type QuerySpec } from './spec.js';
 
 /** A result column: its name and lake type (which fixes its Arrow and JSON form). */
@@ -22,6 +22,12 @@ export interface QueryResult {
   /** Rows mode: more rows matched than `limit`; the first `limit` in order are returned. */
   readonly truncated: boolean;
   readonly stats: { readonly slices: number; readonly filesRead: number; readonly rowsScanned: number };
+  /**
+   * The columns as the Arrow encoder takes them, when the result can make them more directly than
+   * `values`: a rows result copies string columns straight into Arrow's UTF-8 layout (and then
+   * makes `values` only if something reads it, e.g. the JSON encoder). Absent: use `values`.
+   */
+  readonly arrowColumns?: () => readonly (ColumnValues | Utf8Layout)[];
 }
 
 const GROUP_COLUMN: Record<GroupKey, ResultColumn> = {
@@ -108,27 +114,58 @@ function mergeRows(spec: QuerySpec, results: readonly SliceResult[], stats: Quer
   });
   const matched = parts.reduce((sum, r) => sum + r.matched, 0);
   const n = Math.min(spec.limit, parts.reduce((sum, r) => sum + r.order.ts.length, 0));
+  // Where each part's values are: the files' columns it picked rows from (in process), or its
+  // own values (from a Lambda Invoke) as one source. All sources in one list, each part's from `base`.
+  const sources: (readonly (ColumnValues | null)[])[] = [];
+  const picks = parts.map((p) => {
+    const base = sources.length;
+    if (p.picked) {
+      sources.push(...p.picked.files);
+      return { base, fromFile: p.picked.fromFile, fromRow: p.picked.fromRow };
+    }
+    sources.push(p.values!);
+    const count = p.order.ts.length;
+    return { base, fromFile: new Int32Array(count), fromRow: Int32Array.from({ length: count }, (_, i) => i) };
+  });
   // k-way merge of the slices' ordered rows, up to the limit: first which row comes from where,
   // then each column gathered in one pass (one kind of value per loop).
-  const fromPart = new Int32Array(n);
+  const fromSource = new Int32Array(n);
   const fromRow = new Int32Array(n);
-  const at = parts.map(() => 0);
-  const orders = parts.map((p) => p.order as RowOrder);
+  const k = parts.length;
+  const at = new Int32Array(k);
+  const orders = parts.map((p) => p.order);
+  const length = Int32Array.from(orders, (o) => o.ts.length);
   // Each slice's next event time, +Infinity once it is used up: most steps are decided on time alone.
   const head = Float64Array.from(orders, (o) => (o.ts.length > 0 ? o.ts[0] : Infinity));
   for (let r = 0; r < n; r++) {
     let best = 0;
-    for (let p = 1; p < parts.length; p++) {
-      if (head[p] < head[best] || (head[p] === head[best] && head[p] !== Infinity && compareOrder(orders[p], at[p], orders[best], at[best]) < 0)) best = p;
+    let bestTs = head[0];
+    for (let p = 1; p < k; p++) {
+      const t = head[p];
+      if (t < bestTs) {
+        best = p;
+        bestTs = t;
+      } else if (t === bestTs && t !== Infinity && compareOrder(orders[p], at[p], orders[best], at[best]) < 0) best = p;
     }
     const i = at[best]++;
-    fromPart[r] = best;
-    fromRow[r] = i;
-    head[best] = i + 1 < orders[best].ts.length ? orders[best].ts[i + 1] : Infinity;
+    const pick = picks[best];
+    fromSource[r] = pick.base + pick.fromFile[i];
+    fromRow[r] = pick.fromRow[i];
+    head[best] = i + 1 < length[best] ? orders[best].ts[i + 1] : Infinity;
   }
-  const values = columns.map((col, c) => {
-    const sources = parts.map((p) => p.values[c]);
-    return col.type === 'string' || col.type === 'boolean' ? gatherValues(sources, fromPart, fromRow) : gatherNumbers(sources, fromPart, fromRow);
-  });
-  return { columns, values, rowCount: n, truncated: matched > n, stats };
+  const plan = planGather(sources.length, fromSource, fromRow);
+  const text = (c: number) => columns[c].type === 'string' || columns[c].type === 'boolean';
+  const column = (c: number) => (text(c) ? gatherValues : gatherNumbers)(sources.map((s) => s[c]), plan);
+  let values: ColumnValues[] | undefined;
+  return {
+    columns,
+    // Made on first read: the Arrow encoder does not need them (arrowColumns).
+    get values() {
+      return (values ??= columns.map((_, c) => column(c)));
+    },
+    rowCount: n,
+    truncated: matched > n,
+    stats,
+    arrowColumns: () => columns.map((col, c) => (col.type === 'string' ? gatherUtf8(sources.map((s) => s[c]), plan) : null) ?? column(c)),
+  };
 }

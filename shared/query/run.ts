@@ -35,7 +35,8 @@ export async function runQuery(spec: QuerySpec, ports: QueryPorts, options: RunO
   const controller = new AbortController();
   try {
     const results = await Promise.all(slices.map((s) => runWithRetry(s, ports.invoker, { deadline, now, signal: controller.signal, maxQueryMs: options.maxQueryMs })));
-    return { ...mergeSliceResults(spec, results), queryId };
+    // Assigned, not spread: a spread would read a rows result's values, which are made only when read.
+    return Object.assign(mergeSliceResults(spec, results), { queryId });
   } finally {
     // One failed slice fails the query: stop waiting for the others.
     controller.abort();

@@ -5,22 +5,43 @@ import type { ObjectStore } from '../ports/index.js';
 import { readColumn, type CellValue, type ColumnValues } from './columnar.js';
 import { addToPartial, emptyMetricPartial, toWire, type GroupPartial, type GroupValue, type WireGroupPartial } from './partial.js';
 import { DecodedFileCache, type DecodedFile } from './file-cache.js';
-import { gatherValues } from './gather.js';
+import { gatherValues, planGather } from './gather.js';
 import type { QuerySlice } from './plan.js';
 import { QUANTILES, TIME_BUCKETS, type GroupKey, type QuerySpec } from './spec.js';
 
 /** Files a slice fetches at once. */
 const FETCH_PARALLEL = 8;
 
-/** The order of rows in a rows result: event time, then sensor, then stream position. */
+/**
+ * The order of rows in a rows result: event time, then sensor, then stream position. Numbers are
+ * Float64Arrays as a slice makes them, plain arrays once the result has crossed a Lambda Invoke.
+ */
 export interface RowOrder {
-  readonly ts: number[];
-  readonly sensor: string[];
-  readonly partition: number[];
-  readonly offset: number[];
+  readonly ts: ArrayLike<number>;
+  readonly sensor: readonly string[];
+  readonly partition: ArrayLike<number>;
+  readonly offset: ArrayLike<number>;
 }
 
-/** What an executor returns for a slice: JSON-safe, so it crosses a Lambda Invoke unchanged. */
+/**
+ * Rows a slice picked, still in its files' columns (shared with the decoded-file cache: read,
+ * never written): row r of the result is row `fromRow[r]` of file `fromFile[r]`, whose columns
+ * are `files[fromFile[r]]` in the spec's order (null where the file lacks one).
+ */
+export interface PickedRows {
+  /** How many columns: the spec's. */
+  readonly width: number;
+  readonly files: readonly (readonly (ColumnValues | null)[])[];
+  readonly fromFile: Int32Array;
+  readonly fromRow: Int32Array;
+}
+
+/**
+ * What an executor returns for a slice. In process a rows result points into the files' columns
+ * (`picked`), so the coordinator copies each value once, straight into the answer; across a
+ * Lambda Invoke it goes as JSON through {@link sliceResultToWire} (`values`), and what comes back
+ * parsed is a SliceResult as it is.
+ */
 export type SliceResult =
   | {
       readonly kind: 'aggregates';
@@ -36,8 +57,10 @@ export type SliceResult =
       readonly sliceId: string;
       readonly filesRead: number;
       readonly rowsScanned: number;
-      /** The spec's columns, values column by column, at most `limit` rows in {@link RowOrder}. */
-      readonly values: readonly CellValue[][];
+      /** The spec's columns, values column by column, at most `limit` rows in {@link RowOrder}; or `picked`. */
+      readonly values?: readonly ColumnValues[];
+      /** In process, instead of `values`: the same rows, not yet copied out of the files. */
+      readonly picked?: PickedRows;
       readonly order: RowOrder;
       /** Rows the slice matched, before its limit. */
       readonly matched: number;
@@ -209,12 +232,50 @@ class GroupCollector implements Collector {
   }
 }
 
+/** The matched rows of one file, with the columns they are read from. */
+interface Run {
+  /** The spec's columns of the file (null where it lacks one). */
+  readonly columns: readonly (Column | null)[];
+  readonly ts: Column;
+  readonly sensor: Column;
+  readonly partition: Column;
+  readonly offset: Column;
+  /** Matched row indices, ascending. */
+  readonly rows: Int32Array;
+}
+
+/** (ts, sensor, partition, offset) order of row i of run a against row j of run b; a missing partition or offset is -1. */
+function compareRuns(a: Run, i: number, b: Run, j: number): number {
+  return (
+    (a.ts[i] as number) - (b.ts[j] as number) ||
+    ((a.sensor[i] as string) < (b.sensor[j] as string) ? -1 : (a.sensor[i] as string) > (b.sensor[j] as string) ? 1 : 0) ||
+    ((a.partition[i] as number | null) ?? -1) - ((b.partition[j] as number | null) ?? -1) ||
+    ((a.offset[i] as number | null) ?? -1) - ((b.offset[j] as number | null) ?? -1)
+  );
+}
+
+/**
+ * True when the runs, one after another, are already in order: each file's matched rows in
+ * order and each file starting at or after where the one before ended. That is the usual case
+ * for a slice over one shard (files in stream order, a shard's readings mostly in time order),
+ * and then the first `limit` rows are simply the first ones, with no sort.
+ */
+function runsInOrder(runs: readonly Run[]): boolean {
+  for (let k = 0; k < runs.length; k++) {
+    const run = runs[k];
+    const rows = run.rows;
+    if (k > 0) {
+      const prev = runs[k - 1];
+      if (compareRuns(prev, prev.rows[prev.rows.length - 1], run, rows[0]) > 0) return false;
+    }
+    for (let r = 1; r < rows.length; r++) if (compareRuns(run, rows[r - 1], run, rows[r]) > 0) return false;
+  }
+  return true;
+}
+
 class RowCollector implements Collector {
-  private readonly order: RowOrder = { ts: [], sensor: [], partition: [], offset: [] };
-  /** Per matched row: which file's columns, and the row within it. */
-  private readonly fileOf: number[] = [];
-  private readonly rowOf: number[] = [];
-  private readonly files: (Column | null)[][] = [];
+  private readonly runs: Run[] = [];
+  private matched = 0;
   constructor(private readonly spec: QuerySpec) {}
 
   full(): boolean {
@@ -224,48 +285,94 @@ class RowCollector implements Collector {
   add(file: DecodedFile): void {
     const { rows, ts, sensor } = selectRows(this.spec, file);
     if (rows.length === 0) return;
-    const partition = column(file, 'kafka_partition') ?? [];
-    const offset = column(file, 'kafka_offset') ?? [];
-    const at = this.files.length;
-    // Columns are kept as read; values are copied once, for the rows that make the limit.
-    this.files.push(this.spec.columns.map((c) => (c === 'ts' ? ts : c === 'sensor_id' ? sensor : column(file, c))));
-    for (const i of rows) {
-      this.order.ts.push(ts[i] as number);
-      this.order.sensor.push(sensor[i] as string);
-      this.order.partition.push((partition[i] as number | null) ?? -1);
-      this.order.offset.push((offset[i] as number | null) ?? -1);
-      this.fileOf.push(at);
-      this.rowOf.push(i);
-    }
+    // Columns are kept as read; values are copied once, by the coordinator's merge, for the rows
+    // that make the limit.
+    this.runs.push({
+      columns: this.spec.columns.map((c) => (c === 'ts' ? ts : c === 'sensor_id' ? sensor : column(file, c))),
+      ts,
+      sensor,
+      partition: column(file, 'kafka_partition') ?? [],
+      offset: column(file, 'kafka_offset') ?? [],
+      rows: Int32Array.from(rows),
+    });
+    this.matched += rows.length;
   }
 
   result(sliceId: string, filesRead: number, rowsScanned: number): SliceResult {
-    const picked = firstInOrder(this.order, this.spec.limit);
-    const n = picked.length;
+    const { runs } = this;
+    const n = Math.min(this.spec.limit, this.matched);
     const fromFile = new Int32Array(n);
     const fromRow = new Int32Array(n);
-    const order: RowOrder = { ts: new Array(n), sensor: new Array(n), partition: new Array(n), offset: new Array(n) };
-    for (let r = 0; r < n; r++) {
-      const i = picked[r];
-      fromFile[r] = this.fileOf[i];
-      fromRow[r] = this.rowOf[i];
-      order.ts[r] = this.order.ts[i];
-      order.sensor[r] = this.order.sensor[i];
-      order.partition[r] = this.order.partition[i];
-      order.offset[r] = this.order.offset[i];
+    if (runsInOrder(runs)) {
+      for (let k = 0, r = 0; k < runs.length && r < n; k++) {
+        const rows = runs[k].rows;
+        const take = Math.min(rows.length, n - r);
+        fromFile.fill(k, r, r + take);
+        fromRow.set(take === rows.length ? rows : rows.subarray(0, take), r);
+        r += take;
+      }
+    } else {
+      // Otherwise every matched row's key, sorted (stably, so equal keys keep file order as above).
+      const all = { ts: new Array<number>(this.matched), sensor: new Array<string>(this.matched), partition: new Array<number>(this.matched), offset: new Array<number>(this.matched) };
+      const fileOf = new Int32Array(this.matched);
+      const rowOf = new Int32Array(this.matched);
+      let at = 0;
+      runs.forEach((run, k) => {
+        for (const i of run.rows) {
+          all.ts[at] = run.ts[i] as number;
+          all.sensor[at] = run.sensor[i] as string;
+          all.partition[at] = (run.partition[i] as number | null) ?? -1;
+          all.offset[at] = (run.offset[i] as number | null) ?? -1;
+          fileOf[at] = k;
+          rowOf[at++] = i;
+        }
+      });
+      const picked = firstInOrder(all, n);
+      for (let r = 0; r < n; r++) {
+        fromFile[r] = fileOf[picked[r]];
+        fromRow[r] = rowOf[picked[r]];
+      }
     }
-    // Plain values, so the result crosses a Lambda Invoke as JSON.
-    const values = this.spec.columns.map((_, c) => gatherValues(this.files.map((f) => f[c]), fromFile, fromRow));
+    const ts = new Float64Array(n);
+    const sensor: string[] = new Array(n);
+    const partition = new Float64Array(n);
+    const offset = new Float64Array(n);
+    for (let r = 0; r < n; r++) {
+      const run = runs[fromFile[r]];
+      const i = fromRow[r];
+      ts[r] = run.ts[i] as number;
+      sensor[r] = run.sensor[i] as string;
+      partition[r] = (run.partition[i] as number | null) ?? -1;
+      offset[r] = (run.offset[i] as number | null) ?? -1;
+    }
     return {
       kind: 'rows',
       sliceId,
       filesRead,
       rowsScanned,
-      values,
-      matched: this.order.ts.length,
-      order,
+      picked: { width: this.spec.columns.length, files: runs.map((run) => run.columns), fromFile, fromRow },
+      matched: this.matched,
+      order: { ts, sensor, partition, offset },
     };
   }
+}
+
+/**
+ * The result as it crosses a Lambda Invoke: JSON-safe, the picked rows' values copied out of the
+ * files column by column, numbers as plain arrays (JSON.stringify would write a Float64Array as an
+ * object keyed by index).
+ */
+export function sliceResultToWire(result: SliceResult): SliceResult {
+  if (result.kind !== 'rows') return result;
+  const plain = <T>(xs: ArrayLike<T>): T[] => Array.from(xs);
+  const { order, picked, ...rest } = result;
+  const plan = picked && planGather(picked.files.length, picked.fromFile, picked.fromRow);
+  const values = picked ? Array.from({ length: picked.width }, (_, c) => gatherValues(picked.files.map((f) => f[c]), plan!)) : result.values!;
+  return {
+    ...rest,
+    values: values.map((v) => (v instanceof Float64Array ? plain(v) : v)),
+    order: { ts: plain(order.ts), sensor: order.sensor, partition: plain(order.partition), offset: plain(order.offset) },
+  };
 }
 
 /** Indices of the first `limit` rows in (ts, sensor, partition, offset) order. */

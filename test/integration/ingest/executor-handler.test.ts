@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeExecutorHandler } from '../../../functions/executor/executor.js';
+import { listLakeFiles, loadQueryConfig, parseQuerySpec, planSlices, type SliceResult } from '../../../shared/query/index.js';
 import { EventShapeError } from '../../../shared/readings/index.js';
 import { duckdb, rows } from '../../helpers/duckdb.js';
 import { mskEventFactory, readingFactory, recordsFor, T0 } from '../../helpers/factories.js';
@@ -26,5 +27,17 @@ describe('executor handler', () => {
     expect(await rows(conn, `SELECT sensor_id, status FROM read_parquet('${env.lakeDir}/device_status/**/*.parquet')`)).toEqual([
       { sensor_id: 'pump-1', status: 'FAILED' },
     ]);
+  });
+
+  it('answers a query slice with a result that survives JSON, as a Lambda Invoke returns it', async () => {
+    const env = await testEnvironment();
+    const handler = makeExecutorHandler({ ports: env.ports, config: env.config });
+    const readings = Array.from({ length: 5 }, (_, i) => readingFactory({ sensor_id: `pump-${i}`, ts: T0 + i * 1000, temperature: 20 + i }));
+    await handler(mskEventFactory(recordsFor(readings)));
+    const spec = parseQuerySpec({ select: 'rows', columns: ['sensor_id', 'ts', 'temperature'], from: T0, to: T0 + 60_000 }, loadQueryConfig({}), T0);
+    const [slice] = planSlices(spec, await listLakeFiles(env.ports.lake, spec.from, spec.to), 'q');
+    const result = (await handler(slice)) as Extract<SliceResult, { kind: 'rows' }>;
+    expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+    expect(result.values).toEqual([readings.map((r) => r.sensor_id), readings.map((r) => r.ts), readings.map((r) => r.temperature)]);
   });
 });

@@ -1,11 +1,12 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANOMALY_CLASSIFICATIONS } from '../../../shared/judgment/index.js';
-import { METRIC_COLUMNS, QUERY_COLUMNS, type Aggregate, type GroupKey } from '../../../shared/query/index.js';
+import { ARROW_STREAM, METRIC_COLUMNS, QUERY_COLUMNS, VIEWS, type Aggregate, type GroupKey } from '../../../shared/query/index.js';
 import { QUANTILE_RELATIVE_ACCURACY } from '../../../shared/stats/index.js';
 import type { ApiServer } from '../../../infra/local/api-server.js';
 import { prng, T0 } from '../../helpers/factories.js';
-import { LIVE_END, postQuery, queryFixture, serveCoordinator, SENSORS, type QueryFixture } from './lake-fixture.js';
+import { API_KEY, LIVE_END, postQuery, queryFixture, serveCoordinator, SENSORS, type QueryFixture } from './lake-fixture.js';
 
 type Rand = () => number;
 const pick = <T>(rand: Rand, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
@@ -151,5 +152,25 @@ describe('query answers equal DuckDB over the same lake files', () => {
         }
       }
     }
+  });
+
+  // The headline query's path: rows of sensor_analytics_unified as Arrow, every value exact.
+  it.each(Array.from({ length: 32 }, (_, i) => i + 1))('agrees on the unified view as Arrow rows, every value exact, at fan-out width %i', async (width) => {
+    const rand = prng(2000 + width);
+    const columns = [...VIEWS.sensor_analytics_unified.spec.columns];
+    const from = T0 - 1_800_000 + Math.floor(rand() * 3 * 3_600_000);
+    const to = rand() < 0.5 ? LIVE_END : Math.max(T0 + 1_800_000, from + 60_000 + Math.floor(rand() * 4 * 3_600_000));
+    const limit = rand() < 0.5 ? 100_000 : 1 + Math.floor(rand() * 1500);
+    const res = await fetch(`${server.url}/views/sensor_analytics_unified?from=${from}&to=${to}&limit=${limit}&fan_out=${width}`, { headers: { 'x-api-key': API_KEY, accept: ARROW_STREAM } });
+    expect(res.status).toBe(200);
+    const table = tableFromIPC(new Uint8Array(await res.arrayBuffer()));
+    expect(table.schema.fields.map((x) => x.name)).toEqual(columns);
+    const got = table.toArray().map((r) => {
+      const o = r.toJSON() as Record<string, unknown>;
+      return { ...o, ts: Number(o.ts), reading_count: o.reading_count === null ? null : Number(o.reading_count) };
+    });
+    const expected = await sql(toSql(f.env.lakeDir, { select: 'rows', columns, from, to, limit, fan_out: width }));
+    expect(expected.length).toBeGreaterThan(0);
+    expect(got, JSON.stringify({ from, to, limit, width })).toEqual(expected);
   });
 });

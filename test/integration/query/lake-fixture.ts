@@ -52,10 +52,14 @@ export async function queryFixture(envOverrides: Record<string, string> = {}): P
   return { env, ports, config, live };
 }
 
-/** The coordinator behind the local API server, with the clock at the end of the live data. */
-export async function serveCoordinator(f: QueryFixture, overrides: Partial<CoordinatorDeps> = {}): Promise<ApiServer> {
+/**
+ * The coordinator behind the local API server, with the clock at the end of the live data: its
+ * core served directly, as the local runtime serves it, or through the Lambda entry's API
+ * Gateway adapter (`via: 'api-gateway'`), as on AWS.
+ */
+export async function serveCoordinator(f: QueryFixture, overrides: Partial<CoordinatorDeps> = {}, via: 'core' | 'api-gateway' = 'core'): Promise<ApiServer> {
   const app = createCoordinatorApp({ ports: f.ports, config: f.config, now: () => LIVE_END, logError: () => {}, ...overrides });
-  return startApiServer({ handler: makeApiGatewayHandler(app) });
+  return via === 'core' ? startApiServer({ app }) : startApiServer({ handler: makeApiGatewayHandler(app) });
 }
 
 /** POST /query over HTTP. */

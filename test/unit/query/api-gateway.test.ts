@@ -29,6 +29,11 @@ describe('the API Gateway adapter', () => {
     expect(toApiGatewayResult({ status: 400, headers: { a: 'b' }, body: '{}' })).toEqual({ statusCode: 400, headers: { a: 'b' }, body: '{}', isBase64Encoded: false });
   });
 
+  it('joins a binary body sent in pieces before encoding it', () => {
+    const pieces = [new Uint8Array([1]), new Uint8Array([2, 3]), new Uint8Array(0), new Uint8Array([4, 5, 6]).subarray(1)];
+    expect(toApiGatewayResult({ status: 200, headers: {}, body: pieces })).toEqual({ statusCode: 200, headers: {}, body: Buffer.from([1, 2, 3, 5, 6]).toString('base64'), isBase64Encoded: true });
+  });
+
   it('recognises only payload 2.0 events', () => {
     expect(isApiGatewayV2Event(event())).toBe(true);
     expect(isApiGatewayV2Event({ ...event(), version: '1.0' })).toBe(false);
