@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { batchObjectKey } from '../lake/index.js';
+import { batchObjectKey, noteLakeChanges } from '../lake/index.js';
 import { encodeBackfillParquet } from './columnar.js';
 import type { ObjectStore } from '../ports/index.js';
 import type { HistoryReading, HistorySource } from './history.js';
@@ -102,13 +102,18 @@ export async function backfill(sources: readonly HistorySource[], lake: ObjectSt
     throw e;
   }
   const staged = await lake.list(staging);
+  const published = staged.map((k) => k.slice(staging.length));
+  // Noted before publishing (so the refresh looks at these hours) and again after: publishing a
+  // large import can outlast the notes' grace, and the second note covers what landed late.
+  await noteLakeChanges(lake, published, Date.now(), { reuse: false });
   await mapLimit(staged, 8, async (key) => {
     const body = await lake.get(key);
     if (body === null) throw new Error(`staged file ${key} vanished before it was published`);
     await lake.put(key.slice(staging.length), body);
   });
   await lake.delete(staged);
-  return { rows, sources: sources.length, files: staged.map((k) => k.slice(staging.length)), firstTs, lastTs };
+  await noteLakeChanges(lake, published, Date.now(), { reuse: false });
+  return { rows, sources: sources.length, files: published, firstTs, lastTs };
 }
 
 /** A non-negative 31-bit partition number from the source's name and sensor. */
