@@ -46,7 +46,7 @@ export async function compactHour(lake: ObjectStore, hourStart: number): Promise
   );
   if (visible.length === 0 || (visible.length === 1 && isCompactedKey(visible[0]))) {
     if (leftovers.length) {
-      await noteLakeChanges(lake, leftovers, Date.now());
+      await noteLakeChanges(lake, leftovers, Date.now(), { reuse: false });
       await lake.delete(leftovers);
     }
     return { dir, compacted: false, files: 0, rows: 0, duplicatesDropped: 0, key: manifest?.file ?? null };
@@ -74,7 +74,7 @@ export async function compactHour(lake: ObjectStore, hourStart: number): Promise
   const generation = (manifest?.generation ?? 0) + 1;
   const key = compactedKey(dir, generation);
   // The refresh learns of the hour's new file names from this note, written before any of them.
-  await noteLakeChanges(lake, [key], Date.now());
+  await noteLakeChanges(lake, [key], Date.now(), { reuse: false });
   await lake.put(key, encodeParquet(ENRICHED_COLUMNS, unique));
   const replaces = [...new Set([...(manifest?.replaces ?? []), ...visible])].sort();
   await lake.put(manifestKey(dir, generation), Buffer.from(JSON.stringify({ generation, file: key, replaces })));
