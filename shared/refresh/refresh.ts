@@ -220,7 +220,7 @@ interface UpdatedPartials {
   readonly scanned: number;
   readonly hoursInWindow: number;
   readonly written: number;
-  /** Removes the change notes this run consumed (and records a full listing); call once the partials are written. */
+  /** Waits for the day files being written, then removes the change notes this run consumed (and records a full listing). */
   readonly settle: () => Promise<void>;
 }
 
@@ -357,11 +357,11 @@ async function updatePartialsOnce(ports: RefreshPorts, windowStart: number, wind
 
   const fresh = changed.length ? await computeHours(ports, changed.flatMap((h) => byHour.get(h) ?? [])) : new Map<number, HourPartial[]>();
   const changedSet = new Set(changed);
-  let written = 0;
-  await mapLimit(dayStarts, 16, async (d, i) => {
+  const rewritten: number[] = [];
+  for (let i = 0; i < dayStarts.length; i++) {
+    const d = dayStarts[i];
+    if (!unfiled.has(d) && !changed.some((h) => h >= d && h < d + DAY_MS)) continue;
     const old = days[i];
-    const touched = changed.some((h) => h >= d && h < d + DAY_MS);
-    if (!touched && !unfiled.has(d)) return;
     const partials = old.partials.filter((p) => !changedSet.has(p.hourStart));
     const fingerprints = new Map([...old.fingerprints].filter(([h]) => !changedSet.has(h)));
     for (const h of changed) {
@@ -371,15 +371,20 @@ async function updatePartialsOnce(ports: RefreshPorts, windowStart: number, wind
       partials.push(...(fresh.get(h) ?? []));
     }
     days[i] = { partials, fingerprints };
-    const key = partialDayKey(d);
+    rewritten.push(i);
+  }
+  // The day files are written while the caller merges; settling waits for them, so no note goes
+  // (and no pointer flips) before the partials it rests on are stored.
+  const persisted = mapLimit(rewritten, 16, async (i) => {
+    const key = partialDayKey(dayStarts[i]);
     // Forgotten while the file is rewritten: a failed write leaves the next run reading the file.
     memory.days.delete(key);
     const bytes = encodeDayPartials(days[i]);
     await lake.put(key, bytes);
     memory.days.set(key, { day: days[i], version: null, written: bytes });
-    written++;
   });
-  return { days, scanned: changed.length, hoursInWindow, written, settle };
+  persisted.catch(() => {});
+  return { days, scanned: changed.length, hoursInWindow, written: rewritten.length, settle: () => persisted.then(settle) };
 }
 
 function emptyDay(): DayPartials {
