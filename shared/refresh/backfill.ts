@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { batchObjectKey, noteLakeChanges } from '../lake/index.js';
+import { batchObjectKey, changeNoteId, noteLakeChanges } from '../lake/index.js';
 import { encodeBackfillParquet } from './columnar.js';
 import type { ObjectStore } from '../ports/index.js';
 import type { HistoryReading, HistorySource } from './history.js';
@@ -103,16 +103,17 @@ export async function backfill(sources: readonly HistorySource[], lake: ObjectSt
   }
   const staged = await lake.list(staging);
   const published = staged.map((k) => k.slice(staging.length));
-  // Noted before publishing (so the refresh looks at these hours) and again after: publishing a
-  // large import can outlast the notes' grace, and the second note covers what landed late.
-  await noteLakeChanges(lake, published, Date.now(), { reuse: false });
+  // Noted before publishing (so the refresh looks at these hours) and done after: the done notes
+  // let the refresh count the import with one listing of each hour, however long publishing took.
+  const noteId = changeNoteId();
+  await noteLakeChanges(lake, published, Date.now(), { id: noteId });
   await mapLimit(staged, 8, async (key) => {
     const body = await lake.get(key);
     if (body === null) throw new Error(`staged file ${key} vanished before it was published`);
     await lake.put(key.slice(staging.length), body);
   });
   await lake.delete(staged);
-  await noteLakeChanges(lake, published, Date.now(), { reuse: false });
+  await noteLakeChanges(lake, published, Date.now(), { id: noteId, done: true });
   return { rows, sources: sources.length, files: published, firstTs, lastTs };
 }
 

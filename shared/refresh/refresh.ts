@@ -335,12 +335,14 @@ async function updatePartialsOnce(ports: RefreshPorts, windowStart: number, wind
   }
   changed.sort((a, b) => a - b);
 
-  // What this run may let go once its partials are written: notes of hours it listed more than
-  // the grace after they were written (a note of an hour outside the window waits until the
-  // window reaches it; one of a day before the window, whose partials are dropped, just ages
-  // out), and, after a full listing, the earlier full-listing records.
+  // What this run may let go once its partials are written: the notes its listing captured — a
+  // done note, a note whose done note it saw, a note older than the grace (its writer's files
+  // have landed) — of hours it listed (a note of an hour outside the window waits until the
+  // window reaches it; one of a day before the window, whose partials are dropped, just goes),
+  // and, after a full listing, the earlier full-listing records.
+  const doneIds = new Set(notes.filter((n) => n.done).map((n) => n.id));
   const consumed = notes
-    .filter((n) => wallNow - n.notedAt > CHANGE_NOTE_GRACE_MS && (checked.has(n.hourStart) || n.hourStart < dayStarts[0]))
+    .filter((n) => (n.done || doneIds.has(n.id) || wallNow - n.notedAt > CHANGE_NOTE_GRACE_MS) && (checked.has(n.hourStart) || n.hourStart < dayStarts[0]))
     .map((n) => n.key);
   const settle = async () => {
     if (!notesOnly) {

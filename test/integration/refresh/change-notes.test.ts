@@ -4,7 +4,7 @@ import { DuckDbSqlEngine } from '../../../shared/adapters/duckdb/index.js';
 import { CHANGE_NOTE_GRACE_MS, CHANGES_PREFIX, changeNoteKey, hourPartition, parseChangeNote } from '../../../shared/lake/index.js';
 import type { Reading } from '../../../shared/readings/index.js';
 import { reflectionFromReadings } from '../../../shared/reflections/index.js';
-import { partialDayKey, refreshReflections, type RefreshPorts } from '../../../shared/refresh/index.js';
+import { backfill, partialDayKey, readingsHistorySource, refreshReflections, type RefreshPorts } from '../../../shared/refresh/index.js';
 import { generateReadings, T0 } from '../../helpers/factories.js';
 import { testEnvironment } from '../../helpers/stores.js';
 import { writeBatch } from './lake-writer.js';
@@ -85,6 +85,25 @@ describe('refresh by change notes', () => {
     expect(await notesIn(ports)).toEqual([]);
   });
 
+  it('lets the notes of a finished import go after one listing: its done notes say the files are in place', async () => {
+    const { ports } = await portsFor();
+    const history = generateReadings({ sensors: 3, start: T0 - 9 * DAY, end: T0, stepMs: 3 * HOUR, seed: 71 });
+    await backfill([readingsHistorySource('history', history)], ports.lake);
+    const notes = await notesIn(ports);
+    expect(notes.filter((n) => n!.done).length).toBe(notes.length / 2);
+    await refreshReflections(ports, { now: T0, windows: WINDOWS });
+    expect(await notesIn(ports)).toEqual([]);
+    await expectReflectionsOf(ports, history);
+
+    // The next import's hour is listed once; nothing else is.
+    const newHour = generateReadings({ sensors: 3, start: T0, end: T0 + HOUR, stepMs: 20 * 60_000, seed: 72 });
+    await backfill([readingsHistorySource('new hour', newHour)], ports.lake);
+    const r = await refreshReflections(ports, { now: T0 + HOUR, windows: WINDOWS });
+    expect(r.hoursScanned).toBe(1);
+    expect(await notesIn(ports)).toEqual([]);
+    await expectReflectionsOf(ports, [...history, ...newHour]);
+  });
+
   it('re-reads a day file another refresher rewrote while it kept the day in memory', async () => {
     const { env, ports } = await portsFor();
     const other: RefreshPorts = { ...ports, lake: new DirectoryObjectStore(env.lakeDir) };
@@ -125,7 +144,9 @@ describe('refresh by change notes', () => {
   it('names notes by partition and time, and reads nothing else under changes/ as one', () => {
     const key = changeNoteKey('device_status/dt=2026-01-05/hour=07', Date.UTC(2026, 0, 5, 7, 30), 'abcdef01');
     expect(key).toBe('changes/device_status.dt=2026-01-05.hour=07.1767598200000-abcdef01');
-    expect(parseChangeNote(key)).toEqual({ key, dir: 'device_status/dt=2026-01-05/hour=07', table: 'deviceStatus', hourStart: Date.UTC(2026, 0, 5, 7), notedAt: Date.UTC(2026, 0, 5, 7, 30) });
+    expect(parseChangeNote(key)).toEqual({ key, dir: 'device_status/dt=2026-01-05/hour=07', table: 'deviceStatus', hourStart: Date.UTC(2026, 0, 5, 7), notedAt: Date.UTC(2026, 0, 5, 7, 30), id: 'abcdef01', done: false });
+    expect(parseChangeNote(changeNoteKey('readings/dt=2026-01-05/hour=07', Date.UTC(2026, 0, 5, 7, 31), 'abcdef01', true))).toMatchObject({ id: 'abcdef01', done: true });
+    expect(() => changeNoteKey('readings/dt=2026-01-05', 0)).toThrow('"readings/dt=2026-01-05" is not a table/dt=YYYY-MM-DD/hour=HH partition directory');
     expect(parseChangeNote('changes/full-listing.1767598200000')).toBeNull();
     expect(parseChangeNote('changes/partials.dt=2026-01-05.hour=07.1767598200000-abcdef01')).toBeNull();
   });
