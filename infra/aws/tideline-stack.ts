@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { LAKE_PREFIX } from '../../shared/lake/index.js';
+import { CHANGES_PREFIX, LAKE_PREFIX } from '../../shared/lake/index.js';
 import { PARTIALS_PREFIX } from '../../shared/refresh/index.js';
 import { Lake } from './constructs/lake.js';
 import { Monitoring } from './constructs/monitoring.js';
@@ -120,14 +120,17 @@ export class TidelineStack extends Stack {
     this.tables.grant(executor.role, { reflections: 'read', state: 'readWrite', minuteSummaries: 'readWrite', alerts: 'readWrite', deadLetters: 'write' });
     this.lake.grantWrite(executor.role, [LAKE_PREFIX.readings, LAKE_PREFIX.deviceStatus]);
     this.lake.grantRead(executor.role, [LAKE_PREFIX.readings]);
-    // refresh: lists the lake's hours, keeps its per-day partials, runs Athena, writes reflection versions.
+    this.lake.grantNoteChanges(executor.role);
+    // refresh: lists the lake's hours and change notes (removing those it consumed), keeps its
+    // per-day partials, runs Athena, writes reflection versions.
     this.tables.grant(refresh.role, { reflections: 'readWrite' });
     this.lake.grantQuery(refresh.role);
-    this.lake.grantRead(refresh.role, [PARTIALS_PREFIX]);
-    this.lake.grantWrite(refresh.role, [PARTIALS_PREFIX]);
-    // compaction: rewrites closed reading hours (files and manifests) in place.
+    this.lake.grantRead(refresh.role, [PARTIALS_PREFIX, CHANGES_PREFIX]);
+    this.lake.grantWrite(refresh.role, [PARTIALS_PREFIX, CHANGES_PREFIX]);
+    // compaction: rewrites closed reading hours (files and manifests) in place, noting each first.
     this.lake.grantRead(compaction.role, [LAKE_PREFIX.readings]);
     this.lake.grantWrite(compaction.role, [LAKE_PREFIX.readings]);
+    this.lake.grantNoteChanges(compaction.role);
     // coordinator: plans over the readings' files, reads reflections and alerts, logs queries, invokes the executor.
     this.tables.grant(coordinator.role, { reflections: 'read', alerts: 'read', queryLog: 'readWrite' });
     this.lake.grantRead(coordinator.role, [LAKE_PREFIX.readings]);

@@ -13,7 +13,7 @@ import {
   type MinuteSummary,
   type SensorWindow,
 } from '../judgment/index.js';
-import { batchObjectKey, DEVICE_STATUS_COLUMNS, encodeParquet, encodeParquetColumns, type DeviceStatusRow, type LakeSchema, type LakeTable } from '../lake/index.js';
+import { batchObjectKey, DEVICE_STATUS_COLUMNS, encodeParquet, encodeParquetColumns, noteLakeChanges, type DeviceStatusRow, type LakeSchema, type LakeTable } from '../lake/index.js';
 import type {
   AlertStore,
   DeadLetterStore,
@@ -179,9 +179,14 @@ async function ingestPartitionOnce(batch: PartitionBatch, currentVersion: string
   }
   result.lakeFiles = lakeFiles.length;
 
+  // The pending mark, and the change notes that tell the refresh these hour partitions are about
+  // to change (written before the files, or a refresh could list the hour between and miss them).
   const pendingMark =
     lakeFiles.length > 0
-      ? ports.state.putPartitionMark({ ...mark, pending: { files: lakeFiles.map((f) => f.key), through: lastOffset, reflectionVersion: version } })
+      ? settleAll<unknown>([
+          ports.state.putPartitionMark({ ...mark, pending: { files: lakeFiles.map((f) => f.key), through: lastOffset, reflectionVersion: version } }),
+          noteLakeChanges(ports.lake, lakeFiles.map((f) => f.key), Date.now()),
+        ])
       : Promise.resolve();
   // Both settle before anything can fail, so no write is left running into a redelivery.
   const [folded] = await settleAll<unknown>([summaries, pendingMark]);

@@ -8,3 +8,5 @@ export { DEVICE_STATUS_COLUMNS } from './device-status.js';
 export type { DeviceStatusRow } from './device-status.js';
 export { columnVector } from './arrow-columns.js';
 export type { LakeCell } from './arrow-columns.js';
+export { CHANGES_PREFIX, CHANGE_NOTE_GRACE_MS, NOTE_REUSE_MS, changeNoteKey, changeNoteId, parseChangeNote, partitionDirsOf, noteLakeChanges } from './changes.js';
+export type { LakeChangeNote, NoteOptions } from './changes.js';

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { batchObjectKey } from '../lake/index.js';
+import { batchObjectKey, changeNoteId, noteLakeChanges } from '../lake/index.js';
 import { encodeBackfillParquet } from './columnar.js';
 import type { ObjectStore } from '../ports/index.js';
 import type { HistoryReading, HistorySource } from './history.js';
@@ -102,13 +102,19 @@ export async function backfill(sources: readonly HistorySource[], lake: ObjectSt
     throw e;
   }
   const staged = await lake.list(staging);
+  const published = staged.map((k) => k.slice(staging.length));
+  // Noted before publishing (so the refresh looks at these hours) and done after: the done notes
+  // let the refresh count the import with one listing of each hour, however long publishing took.
+  const noteId = changeNoteId();
+  await noteLakeChanges(lake, published, Date.now(), { id: noteId });
   await mapLimit(staged, 8, async (key) => {
     const body = await lake.get(key);
     if (body === null) throw new Error(`staged file ${key} vanished before it was published`);
     await lake.put(key.slice(staging.length), body);
   });
   await lake.delete(staged);
-  return { rows, sources: sources.length, files: staged.map((k) => k.slice(staging.length)), firstTs, lastTs };
+  await noteLakeChanges(lake, published, Date.now(), { id: noteId, done: true });
+  return { rows, sources: sources.length, files: published, firstTs, lastTs };
 }
 
 /** A non-negative 31-bit partition number from the source's name and sensor. */

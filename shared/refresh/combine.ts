@@ -9,7 +9,7 @@ import {
   type SensorReflection,
 } from '../reflections/index.js';
 import { addVector, EMPTY_MOMENTS, emptyCoMoments, mergeCoMoments, mergeMoments, quantileOf, type CoMoments, type Moments } from '../stats/index.js';
-import { emptyHourPartial, mergeMetricsInto, mergeTotalsInto, sketchFromBins, type HourPartial } from './partials.js';
+import { emptyHourPartial, mergeTotalsInto, sketchFromBins, type HourPartial } from './partials.js';
 
 const DAY_MS = 86_400_000;
 
@@ -72,33 +72,42 @@ export function reflectionFromPartials(
   const weekStart = windowEnd - windows.hourOfWeekDays * DAY_MS;
   const profileStart = windowEnd - windows.profileDays * DAY_MS;
   const wholeDay = (d: number) => d >= profileStart && d + DAY_MS <= windowEnd;
-  const hours: HourPartial[] = Array.from({ length: 24 }, (_, h) => emptyHourPartial(sensorId, h));
-  const week: Moments[] = new Array(HOURS_PER_WEEK).fill(EMPTY_MOMENTS);
+  // Hour-of-day and hour-of-week moments accumulate in place, (n, mean, M2) per bucket and metric,
+  // by the same Chan merge as mergeMoments: a refresh merges 30 × 24 + 56 × 24 hours per sensor,
+  // and an object per merge was most of its merge time.
+  const hours = new Float64Array(24 * 9);
+  const maxPressure: (number | null)[] = new Array(24).fill(null);
+  const week = new Float64Array(HOURS_PER_WEEK * 3);
   const profileAcc = emptyProfilePartial(sensorId, profileStart);
-  const inProfile: HourPartial[] = [];
+  const withMeasurements: HourPartial[] = [];
   let channelReadings = 0;
   for (const p of partials) {
     if (p.sensorId !== sensorId || p.hourStart >= windowEnd) continue;
     // An hour-of-day profile keeps moments and the max only: no sketch bins or co-moments to merge.
-    if (p.hourStart >= dayStart) mergeMetricsInto(hours[hourOfDay(p.hourStart)], p);
-    if (p.hourStart >= weekStart) {
-      const w = hourOfWeek(p.hourStart);
-      week[w] = mergeMoments(week[w], p.temperature);
+    if (p.hourStart >= dayStart) {
+      const h = hourOfDay(p.hourStart);
+      mergeInto(hours, h * 9, p.temperature);
+      mergeInto(hours, h * 9 + 3, p.pressure);
+      mergeInto(hours, h * 9 + 6, p.vibration);
+      const max = maxPressure[h];
+      if (p.maxPressure !== null) maxPressure[h] = max === null ? p.maxPressure : Math.max(max, p.maxPressure);
     }
+    if (p.hourStart >= weekStart) mergeInto(week, hourOfWeek(p.hourStart) * 3, p.temperature);
     if (p.hourStart >= profileStart) {
       const d = p.hourStart - (p.hourStart % DAY_MS);
       if (!(dayProfiles?.has(d) && wholeDay(d))) addHourToProfile(profileAcc, p);
-      inProfile.push(p);
+      // Only hours with measurements shape the channel profile.
+      if (p.measurements.size > 0) withMeasurements.push(p);
       channelReadings += p.channelReadings;
     }
   }
   if (dayProfiles) for (const [d, day] of dayProfiles) if (wholeDay(d)) mergeProfileInto(profileAcc, day);
   const { total, day, night } = profileAcc;
   const { vector, pressureBins: bins } = total;
-  const hourOfDayProfiles: (HourProfile | null)[] = hours.map((h) =>
-    h.temperature.n + h.pressure.n + h.vibration.n === 0
+  const hourOfDayProfiles: (HourProfile | null)[] = Array.from({ length: 24 }, (_, h) =>
+    hours[h * 9] + hours[h * 9 + 3] + hours[h * 9 + 6] === 0
       ? null
-      : { temperature: h.temperature, pressure: h.pressure, vibration: h.vibration, maxPressure: h.maxPressure },
+      : { temperature: momentsAt(hours, h * 9), pressure: momentsAt(hours, h * 9 + 3), vibration: momentsAt(hours, h * 9 + 6), maxPressure: maxPressure[h] },
   );
   // A sensor known only from device_status FAILED events still gets its failure history.
   const profile: SensorProfile | null =
@@ -113,10 +122,32 @@ export function reflectionFromPartials(
           vector,
           failureCount: total.failures,
           lastFailureTs: total.lastFailureTs,
-          ...(channelReadings > 0 ? channelProfile(inProfile) : {}),
+          ...(channelReadings > 0 ? channelProfile(withMeasurements) : {}),
         }
       : null;
-  return { sensorId, version, hourOfDay: hourOfDayProfiles, hourOfWeek: week.map((m) => (m.n === 0 ? null : m)), profile };
+  const hourOfWeekProfiles = Array.from({ length: HOURS_PER_WEEK }, (_, w) => (week[w * 3] === 0 ? null : momentsAt(week, w * 3)));
+  return { sensorId, version, hourOfDay: hourOfDayProfiles, hourOfWeek: hourOfWeekProfiles, profile };
+}
+
+/** mergeMoments into the (n, mean, M2) at `at` of `acc`: the same arithmetic, without an object per merge. */
+function mergeInto(acc: Float64Array, at: number, b: Moments): void {
+  if (b.n === 0) return;
+  const an = acc[at];
+  if (an === 0) {
+    acc[at] = b.n;
+    acc[at + 1] = b.mean;
+    acc[at + 2] = b.m2;
+    return;
+  }
+  const n = an + b.n;
+  const delta = b.mean - acc[at + 1];
+  acc[at] = n;
+  acc[at + 1] = acc[at + 1] + (delta * b.n) / n;
+  acc[at + 2] = acc[at + 2] + b.m2 + (delta * delta * an * b.n) / n;
+}
+
+function momentsAt(acc: Float64Array, at: number): Moments {
+  return acc[at] === 0 ? EMPTY_MOMENTS : { n: acc[at], mean: acc[at + 1], m2: acc[at + 2] };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ENRICHED_COLUMNS } from '../judgment/index.js';
-import { decodeParquet, encodeParquet, hourPartition, LAKE_PREFIX } from '../lake/index.js';
+import { changeNoteId, decodeParquet, encodeParquet, hourPartition, LAKE_PREFIX, noteLakeChanges } from '../lake/index.js';
 import type { ObjectStore } from '../ports/index.js';
 import { compactedKey, groupByHour, isCompactedKey, isManifestKey, manifestKey, newestManifestKey, readManifest, resolveVisible } from './visibility.js';
 
@@ -45,7 +45,12 @@ export async function compactHour(lake: ObjectStore, hourStart: number): Promise
       (isCompactedKey(k) && k !== manifest?.file && k < compactedKey(dir, (manifest?.generation ?? 0) + 1)),
   );
   if (visible.length === 0 || (visible.length === 1 && isCompactedKey(visible[0]))) {
-    if (leftovers.length) await lake.delete(leftovers);
+    if (leftovers.length) {
+      const noteId = changeNoteId();
+      await noteLakeChanges(lake, leftovers, Date.now(), { id: noteId });
+      await lake.delete(leftovers);
+      await noteLakeChanges(lake, leftovers, Date.now(), { id: noteId, done: true });
+    }
     return { dir, compacted: false, files: 0, rows: 0, duplicatesDropped: 0, key: manifest?.file ?? null };
   }
 
@@ -70,10 +75,15 @@ export async function compactHour(lake: ObjectStore, hourStart: number): Promise
 
   const generation = (manifest?.generation ?? 0) + 1;
   const key = compactedKey(dir, generation);
+  // The refresh learns of the hour's new file names from this note, written before any of them,
+  // and from its done note after the last deletion.
+  const noteId = changeNoteId();
+  await noteLakeChanges(lake, [key], Date.now(), { id: noteId });
   await lake.put(key, encodeParquet(ENRICHED_COLUMNS, unique));
   const replaces = [...new Set([...(manifest?.replaces ?? []), ...visible])].sort();
   await lake.put(manifestKey(dir, generation), Buffer.from(JSON.stringify({ generation, file: key, replaces })));
   await lake.delete([...new Set([...visible, ...leftovers, ...(newest ? [newest] : [])])]);
+  await noteLakeChanges(lake, [key], Date.now(), { id: noteId, done: true });
   return { dir, compacted: true, files: visible.length, rows: unique.length, duplicatesDropped: rows.length - unique.length, key };
 }
 

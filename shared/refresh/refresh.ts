@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LAKE_PREFIX } from '../lake/index.js';
+import { CHANGE_NOTE_GRACE_MS, CHANGES_PREFIX, hourPartition, LAKE_PREFIX, parseChangeNote, type LakeChangeNote } from '../lake/index.js';
 import type { ObjectStore, ReflectionStore, SqlEngine, SqlRow } from '../ports/index.js';
 import { emptyCoMoments } from '../stats/index.js';
 import { REFLECTION_WINDOWS, type ReflectionPointer, type SensorReflection } from '../reflections/index.js';
@@ -26,9 +26,19 @@ export function partialDayKey(ts: number): string {
  * from, so a remembered day serves every hour whose fingerprint still matches the listing, just
  * as the stored file would; an hour that does not match is recomputed either way, whoever wrote
  * the file since. This spares decoding up to 92 partial files on every run.
+ *
+ * A run that lists only the partitions named by change notes (`shared/lake/changes.ts`) trusts a
+ * remembered day for every hour it does not list, so it must know the stored file is still the
+ * one it remembers: `version` is the file's version token when read (null: unknown, as after this
+ * process wrote it), `written` the bytes this process last put, which a re-read compares against.
  */
+interface RememberedDay {
+  readonly day: DayPartials;
+  version: string | null;
+  readonly written: Uint8Array | null;
+}
 interface RememberedLake {
-  readonly days: Map<string, DayPartials>;
+  readonly days: Map<string, RememberedDay>;
   expiryCheckedFrom: string | null;
 }
 const remembered = new WeakMap<ObjectStore, RememberedLake>();
@@ -87,6 +97,13 @@ export interface RefreshOptions {
    * @default 30 days
    */
   readonly versionTtlMs?: number;
+  /**
+   * How often a run lists every hour of the window instead of only the partitions change notes
+   * name: the safety net for files a writer put without a note (a copy by hand, an old executor
+   * during a deploy). The first run on a lake without a full listing on record lists in full.
+   * @default 24 hours
+   */
+  readonly fullListingEveryMs?: number;
   /** Write a new version even when no lake partition changed within the same hour. @default false */
   readonly force?: boolean;
   /** Progress and decisions, for logs. */
@@ -130,15 +147,26 @@ export async function refreshReflections(ports: RefreshPorts, options: RefreshOp
   assertDialect(ports.sql, ports.lakeSql);
   const windows = options.windows ?? REFLECTION_WINDOWS;
   const log = options.log ?? (() => {});
+  const wallClock = options.wallClock ?? Date.now;
   const windowEnd = Math.floor(options.now / HOUR_MS) * HOUR_MS;
   const windowStart = windowEnd - Math.max(windows.hourOfDayDays, windows.hourOfWeekDays, windows.profileDays) * DAY_MS;
-  // The version this refresh starts from (its flip is conditional on it), read while the lake is listed.
-  const [pointer, { days, scanned, hoursInWindow, written }] = await Promise.all([
-    ports.reflections.currentPointer(),
-    updatePartials(ports, windowStart, windowEnd, log),
-  ]);
+  // The version this refresh starts from (its flip is conditional on it): read while the lake is
+  // listed and the new hours computed, and awaited only where it is needed.
+  const pointerRead = ports.reflections.currentPointer();
+  pointerRead.catch(() => {});
+  const { days, scanned, hoursInWindow, written, settle } = await updatePartials(ports, windowStart, windowEnd, {
+    wallNow: wallClock(),
+    fullListingEveryMs: options.fullListingEveryMs ?? DAY_MS,
+    log,
+  });
+  // The partials this run wrote are durable: the notes it consumed go while it merges, and
+  // before the flip, so a refresh that fails has flipped nothing.
+  const settled = settle();
+  settled.catch(() => {});
   await dropExpiredPartials(ports.lake, windowStart);
+  const pointer = await pointerRead;
   if (!options.force && scanned === 0 && pointer !== null && pointer.windowEnd === windowEnd) {
+    await settled;
     log('lake unchanged since the version in force', { version: pointer.version });
     return {
       version: pointer.version, previousVersion: pointer.version, wroteVersion: false, windowEnd, refreshedAt: pointer.refreshedAt,
@@ -168,9 +196,10 @@ export async function refreshReflections(ports: RefreshPorts, options: RefreshOp
   const version = `${new Date(windowEnd).toISOString().slice(0, 13).replace(/[-T]/g, '')}-${randomUUID().slice(0, 8)}`;
   const reflections: SensorReflection[] = [];
   for (const [sensorId, partials] of bySensor) reflections.push(reflectionFromPartials(sensorId, version, partials, windowEnd, windows, dayProfiles.get(sensorId)));
-  const refreshedAt = (options.wallClock ?? Date.now)();
+  const refreshedAt = wallClock();
   await ports.reflections.putReflections(reflections, refreshedAt + (options.versionTtlMs ?? 30 * DAY_MS));
   const next: ReflectionPointer = { version, refreshedAt, windowEnd };
+  await settled;
   await ports.reflections.flipPointer(next, pointer?.version ?? null);
   log('reflections refreshed', { version, previousVersion: pointer?.version ?? null, sensors: reflections.length, hoursScanned: scanned });
   return {
@@ -179,20 +208,31 @@ export async function refreshReflections(ports: RefreshPorts, options: RefreshOp
   };
 }
 
+interface UpdateContext {
+  /** The wall clock when the run started: change notes are aged by it. */
+  readonly wallNow: number;
+  readonly fullListingEveryMs: number;
+  readonly log: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+interface UpdatedPartials {
+  readonly days: DayPartials[];
+  readonly scanned: number;
+  readonly hoursInWindow: number;
+  readonly written: number;
+  /** Waits for the day files being written, then removes the change notes this run consumed (and records a full listing). */
+  readonly settle: () => Promise<void>;
+}
+
 /** Brings the per-day partial files up to date with the lake; returns every day's partials in the window. */
-async function updatePartials(
-  ports: RefreshPorts,
-  windowStart: number,
-  windowEnd: number,
-  log: (message: string, fields?: Record<string, unknown>) => void,
-): Promise<{ days: DayPartials[]; scanned: number; hoursInWindow: number; written: number }> {
+async function updatePartials(ports: RefreshPorts, windowStart: number, windowEnd: number, context: UpdateContext): Promise<UpdatedPartials> {
   // A compaction may delete files between listing and reading; listing again sees its result.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await updatePartialsOnce(ports, windowStart, windowEnd, log);
+      return await updatePartialsOnce(ports, windowStart, windowEnd, context);
     } catch (e) {
       if (attempt >= 3 || !isMissingFileError(e)) throw e;
-      log('a lake file vanished while reading (compaction); listing again', { error: (e as Error).message });
+      context.log('a lake file vanished while reading (compaction); listing again', { error: (e as Error).message });
     }
   }
 }
@@ -201,34 +241,78 @@ function isMissingFileError(e: unknown): boolean {
   return /no such file|not found|does not exist|ENOENT|NoSuchKey/i.test((e as Error)?.message ?? '');
 }
 
-async function updatePartialsOnce(
-  ports: RefreshPorts,
-  windowStart: number,
-  windowEnd: number,
-  log: (message: string, fields?: Record<string, unknown>) => void,
-): Promise<{ days: DayPartials[]; scanned: number; hoursInWindow: number; written: number }> {
-  // Every day in the window (and the edge day before it, whose later hours are in the window):
-  // its partitions are listed and its partial file read side by side, a day prefix at a time
-  // (one listing per day keeps S3 listings short and parallel).
+/** `changes/full-listing.<wall ms>`: a run listed every hour of its window then and wrote what it found. */
+const FULL_LISTING = /^changes\/full-listing\.(\d{13})$/;
+const fullListingKey = (at: number) => `${CHANGES_PREFIX}/full-listing.${String(Math.floor(at)).padStart(13, '0')}`;
+
+async function updatePartialsOnce(ports: RefreshPorts, windowStart: number, windowEnd: number, context: UpdateContext): Promise<UpdatedPartials> {
+  const { lake } = ports;
+  const { wallNow, log } = context;
+  // Every day in the window (and the edge day before it, whose later hours are in the window).
   const dayStarts: number[] = [];
   for (let d = Math.floor(windowStart / DAY_MS) * DAY_MS; d < windowEnd; d += DAY_MS) dayStarts.push(d);
   const dayOf = (d: number) => new Date(d).toISOString().slice(0, 10);
-  const memory = rememberedFor(ports.lake);
+  const memory = rememberedFor(lake);
   // Days that left the window are forgotten with their files.
   for (const key of memory.days.keys()) if (key < partialDayKey(dayStarts[0])) memory.days.delete(key);
-  const prefixes = dayStarts.flatMap((d) => [LAKE_PREFIX.readings, LAKE_PREFIX.deviceStatus].map((t) => `${t}/dt=${dayOf(d)}/`));
-  const [listings, stored] = await Promise.all([
-    mapLimit(prefixes, 16, (prefix) => ports.lake.list(prefix)),
-    mapLimit(dayStarts, 16, async (d) => {
-      const key = partialDayKey(d);
-      const known = memory.days.get(key);
-      if (known) return known;
-      const bytes = await ports.lake.get(key);
-      const day = bytes === null ? { partials: [], fingerprints: new Map<number, string>() } : decodeDayPartials(key, bytes);
-      memory.days.set(key, day);
-      return day;
-    }),
+
+  // One listing of the change notes, and the stored day files' versions, side by side.
+  const versionOf = lake.version?.bind(lake);
+  const [changeKeys, versions] = await Promise.all([
+    lake.list(`${CHANGES_PREFIX}/`),
+    versionOf ? mapLimit(dayStarts, 32, (d) => versionOf(partialDayKey(d))) : Promise.resolve(null),
   ]);
+  const notes = changeKeys.map(parseChangeNote).filter((n): n is LakeChangeNote => n !== null);
+  const fullListings = changeKeys.filter((k) => FULL_LISTING.test(k));
+  const lastFullListing = fullListings.length ? Number(FULL_LISTING.exec(fullListings[fullListings.length - 1])?.[1]) : null;
+  // Only notes can be trusted for the hours not listed when every writer leaves them: since the
+  // last full listing, and only where a day's stored file is known (a version to check memory by).
+  const notesOnly = versions !== null && lastFullListing !== null && wallNow - lastFullListing < context.fullListingEveryMs;
+
+  // Each day's stored partials: remembered while the file is the one remembered, else read.
+  const stored = await mapLimit(dayStarts, 16, async (d, i): Promise<DayPartials | null> => {
+    const key = partialDayKey(d);
+    const known = memory.days.get(key);
+    const version = versions?.[i] ?? null;
+    if (notesOnly && version === null) {
+      // No file: nothing known of this day, so it is listed whole below.
+      memory.days.delete(key);
+      return null;
+    }
+    if (known && (!notesOnly || (known.version !== null && known.version === version))) return known.day;
+    const bytes = await lake.get(key);
+    if (notesOnly && bytes === null) {
+      // Deleted since its version was read: as unknown as a day without a file.
+      memory.days.delete(key);
+      return null;
+    }
+    if (known && bytes !== null && known.written !== null && Buffer.from(bytes).equals(Buffer.from(known.written))) {
+      known.version = version;
+      return known.day;
+    }
+    const day = bytes === null ? emptyDay() : decodeDayPartials(key, bytes);
+    memory.days.set(key, { day, version, written: null });
+    return day;
+  });
+
+  // The partitions to list: every day in full; else the hours notes name and days without a file.
+  const prefixes: string[] = [];
+  const checked = new Set<number>();
+  const tables = [LAKE_PREFIX.readings, LAKE_PREFIX.deviceStatus];
+  if (!notesOnly) {
+    for (const d of dayStarts) prefixes.push(...tables.map((t) => `${t}/dt=${dayOf(d)}/`));
+  } else {
+    for (let i = 0; i < dayStarts.length; i++) if (stored[i] === null) prefixes.push(...tables.map((t) => `${t}/dt=${dayOf(dayStarts[i])}/`));
+    const noted = new Set(notes.filter((n) => n.hourStart >= windowStart && n.hourStart < windowEnd && stored[dayStarts.indexOf(n.hourStart - (n.hourStart % DAY_MS))] !== null).map((n) => n.hourStart));
+    for (const h of noted) prefixes.push(...tables.map((t) => `${t}/${hourPartition(h)}/`));
+  }
+  for (const prefix of prefixes) {
+    const m = /dt=(\d{4}-\d{2}-\d{2})\/(?:hour=(\d{2})\/)?$/.exec(prefix) as RegExpExecArray;
+    const first = Date.parse(`${m[1]}T${m[2] ?? '00'}:00:00Z`);
+    for (let h = first; h < first + (m[2] === undefined ? DAY_MS : HOUR_MS); h += HOUR_MS) if (h >= windowStart && h < windowEnd) checked.add(h);
+  }
+  const listings = await mapLimit(prefixes, 16, (prefix) => lake.list(prefix));
+  const days = stored.map((day) => day ?? emptyDay());
   const listed = groupByHour(listings.flat());
   const byHour = new Map<number, HourDirectory[]>();
   for (const h of listed.values()) {
@@ -240,27 +324,46 @@ async function updatePartialsOnce(
   const current = new Map<number, string>();
   for (const [hour, dirs] of byHour) current.set(hour, fingerprintOf(dirs.flatMap((d) => d.keys)));
 
-  const changed: number[] = [];
   const storedFp = new Map<number, string>();
-  for (const day of stored) for (const [h, fp] of day.fingerprints) storedFp.set(h, fp);
-  for (const hour of new Set([...current.keys(), ...storedFp.keys()])) {
-    if (hour < windowStart || hour >= windowEnd) continue;
+  for (const day of days) for (const [h, fp] of day.fingerprints) storedFp.set(h, fp);
+  let hoursInWindow = 0;
+  for (const h of storedFp.keys()) if (h >= windowStart && h < windowEnd && !checked.has(h)) hoursInWindow++;
+  const changed: number[] = [];
+  for (const hour of checked) {
+    if (current.has(hour)) hoursInWindow++;
     if (current.get(hour) !== storedFp.get(hour)) changed.push(hour);
   }
-  if (changed.length === 0) return { days: stored, scanned: 0, hoursInWindow: current.size, written: 0 };
-  log('recomputing changed hours', { hours: changed.length });
+  changed.sort((a, b) => a - b);
 
-  const fresh = await computeHours(ports, changed.flatMap((h) => byHour.get(h) ?? []));
-  const changedSet = new Set(changed);
-  const days: DayPartials[] = [];
-  let written = 0;
-  await mapLimit(dayStarts, 16, async (d, i) => {
-    const old = stored[i];
-    const touched = changed.some((h) => h >= d && h < d + DAY_MS);
-    if (!touched) {
-      days[i] = old;
-      return;
+  // What this run may let go once its partials are written: the notes its listing captured — a
+  // done note, a note whose done note it saw, a note older than the grace (its writer's files
+  // have landed) — of hours it listed (a note of an hour outside the window waits until the
+  // window reaches it; one of a day before the window, whose partials are dropped, just goes),
+  // and, after a full listing, the earlier full-listing records.
+  const doneIds = new Set(notes.filter((n) => n.done).map((n) => n.id));
+  const consumed = notes
+    .filter((n) => (n.done || doneIds.has(n.id) || wallNow - n.notedAt > CHANGE_NOTE_GRACE_MS) && (checked.has(n.hourStart) || n.hourStart < dayStarts[0]))
+    .map((n) => n.key);
+  const settle = async () => {
+    if (!notesOnly) {
+      await lake.put(fullListingKey(wallNow), new Uint8Array());
+      consumed.push(...fullListings);
     }
+    if (consumed.length) await lake.delete(consumed);
+  };
+  // Days listed whole that have no file get one, even when empty: the file is what tells a later
+  // run that the day is known.
+  const unfiled = new Set(dayStarts.filter((_, i) => (notesOnly ? stored[i] === null : versions?.[i] === null)));
+  if (changed.length === 0 && unfiled.size === 0) return { days, scanned: 0, hoursInWindow, written: 0, settle };
+  if (changed.length) log('recomputing changed hours', { hours: changed.length, listed: notesOnly ? 'noted partitions' : 'every hour' });
+
+  const fresh = changed.length ? await computeHours(ports, changed.flatMap((h) => byHour.get(h) ?? [])) : new Map<number, HourPartial[]>();
+  const changedSet = new Set(changed);
+  const rewritten: number[] = [];
+  for (let i = 0; i < dayStarts.length; i++) {
+    const d = dayStarts[i];
+    if (!unfiled.has(d) && !changed.some((h) => h >= d && h < d + DAY_MS)) continue;
+    const old = days[i];
     const partials = old.partials.filter((p) => !changedSet.has(p.hourStart));
     const fingerprints = new Map([...old.fingerprints].filter(([h]) => !changedSet.has(h)));
     for (const h of changed) {
@@ -270,15 +373,24 @@ async function updatePartialsOnce(
       partials.push(...(fresh.get(h) ?? []));
     }
     days[i] = { partials, fingerprints };
-    const key = partialDayKey(d);
+    rewritten.push(i);
+  }
+  // The day files are written while the caller merges; settling waits for them, so no note goes
+  // (and no pointer flips) before the partials it rests on are stored.
+  const persisted = mapLimit(rewritten, 16, async (i) => {
+    const key = partialDayKey(dayStarts[i]);
     // Forgotten while the file is rewritten: a failed write leaves the next run reading the file.
     memory.days.delete(key);
-    if (fingerprints.size === 0 && partials.length === 0) await ports.lake.delete([key]);
-    else await ports.lake.put(key, encodeDayPartials(days[i]));
-    memory.days.set(key, days[i]);
-    written++;
+    const bytes = encodeDayPartials(days[i]);
+    await lake.put(key, bytes);
+    memory.days.set(key, { day: days[i], version: null, written: bytes });
   });
-  return { days, scanned: changed.length, hoursInWindow: current.size, written };
+  persisted.catch(() => {});
+  return { days, scanned: changed.length, hoursInWindow, written: rewritten.length, settle: () => persisted.then(settle) };
+}
+
+function emptyDay(): DayPartials {
+  return { partials: [], fingerprints: new Map<number, string>() };
 }
 
 /** Partial files of days wholly before the longest window are no longer needed. */

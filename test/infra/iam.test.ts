@@ -60,7 +60,7 @@ describe('IAM', () => {
     expect(tableAccess('CoordinatorRole')).toEqual({ write: ['<TablesQueryLog>'], read: ['<TablesAlerts>', '<TablesReflections>'] });
   });
 
-  it('scopes the executor to its lake prefixes and the failed-batch bucket', () => {
+  it('scopes the executor to its lake prefixes, putting change notes only, and the failed-batch bucket', () => {
     expect(of('ExecutorRole', 's3:')).toEqual([
       's3:DeleteObject <LakeBucket>/device_status/*',
       's3:DeleteObject <LakeBucket>/readings/*',
@@ -68,21 +68,23 @@ describe('IAM', () => {
       's3:ListBucket <FailedBatches>',
       's3:ListBucket <LakeBucket> if {"StringLike":{"s3:prefix":["readings/*"]}}',
       's3:PutObject <FailedBatches>/*',
+      's3:PutObject <LakeBucket>/changes/*',
       's3:PutObject <LakeBucket>/device_status/*',
       's3:PutObject <LakeBucket>/readings/*',
     ]);
   });
 
-  it('scopes compaction to the readings prefix', () => {
+  it('scopes compaction to the readings prefix, putting change notes only', () => {
     expect(of('CompactionRole', 's3:')).toEqual([
       's3:DeleteObject <LakeBucket>/readings/*',
       's3:GetObject <LakeBucket>/readings/*',
       's3:ListBucket <LakeBucket> if {"StringLike":{"s3:prefix":["readings/*"]}}',
+      's3:PutObject <LakeBucket>/changes/*',
       's3:PutObject <LakeBucket>/readings/*',
     ]);
   });
 
-  it('lets the refresh query Athena in its workgroup only, over its Glue database, and write only its partials', () => {
+  it('lets the refresh query Athena in its workgroup only, over its Glue database, and write only its partials and change notes', () => {
     expect([...new Set(of('RefreshRole', 'athena:').map((l) => l.split(' ')[1]))]).toEqual(['arn:aws:athena:us-east-1:123456789012:workgroup/Tideline-lake']);
     expect([...new Set(of('RefreshRole', 'glue:').map((l) => l.split(' ')[1]))].sort()).toEqual([
       'arn:aws:glue:us-east-1:123456789012:catalog',
@@ -91,10 +93,13 @@ describe('IAM', () => {
       'arn:aws:glue:us-east-1:123456789012:table/tideline/readings',
     ]);
     expect(of('RefreshRole', 's3:').filter((l) => /s3:(Put|Delete)Object /.test(l))).toEqual([
+      's3:DeleteObject <LakeBucket>/changes/*',
       's3:DeleteObject <LakeBucket>/partials/*',
+      's3:PutObject <LakeBucket>/changes/*',
       's3:PutObject <LakeBucket>/partials/*',
       's3:PutObject <LakeQueryResults>/results/*',
     ]);
+    expect(of('RefreshRole', 's3:ListBucket <LakeBucket>').join('\n')).toContain('changes/*');
   });
 
   it('lets the coordinator invoke the executor (unqualified) and read readings, nothing else of the lake', () => {

@@ -60,6 +60,7 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
       'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-IAM5[Resource::<FailedBatches.Arn>/*]',
+      'AwsSolutions-IAM5[Resource::<LakeBucket.Arn>/changes/*]',
       'AwsSolutions-IAM5[Resource::<LakeBucket.Arn>/device_status/*]',
       'AwsSolutions-IAM5[Resource::<LakeBucket.Arn>/partials/*]',
       'AwsSolutions-IAM5[Resource::<LakeBucket.Arn>/readings/*]',

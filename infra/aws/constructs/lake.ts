@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ENRICHED_COLUMNS } from '../../../shared/judgment/index.js';
-import { DEVICE_STATUS_COLUMNS, LAKE_PREFIX, type LakeColumnType, type LakeSchema, type LakeTable } from '../../../shared/lake/index.js';
+import { CHANGES_PREFIX, DEVICE_STATUS_COLUMNS, LAKE_PREFIX, type LakeColumnType, type LakeSchema, type LakeTable } from '../../../shared/lake/index.js';
 import { StackConfigError } from '../errors.js';
 import { acknowledgeWildcardResource } from '../nag.js';
 import { grantReadPrefix, grantWritePrefix, secureBucket } from './secure-bucket.js';
@@ -178,6 +178,15 @@ export class Lake extends Construct {
   /** Grants writing and removing objects under the given top-level prefixes (e.g. `readings`, `partials`) only. */
   grantWrite(grantee: iam.IRole, prefixes: readonly string[]): void {
     for (const prefix of prefixes) grantWritePrefix(this.bucket, grantee, `${prefix}/`);
+  }
+
+  /**
+   * Grants leaving change notes (`changes/…`, see shared/lake/changes.ts): PutObject there only.
+   * A writer never reads or removes notes; the refresh does (grantRead and grantWrite on `changes`).
+   */
+  grantNoteChanges(grantee: iam.IRole): void {
+    acknowledgeWildcardResource(grantee, this.bucket, `/${CHANGES_PREFIX}/*`, `Change notes are named at run time (partition, time and a random id); the grant is PutObject under ${CHANGES_PREFIX}/ only.`);
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(`${CHANGES_PREFIX}/*`)] }));
   }
 
   /** Grants reading and listing objects under the given top-level prefixes only. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../../../shared/adapters/index.js';
-import { decodeParquet, encodeParquet } from '../../../shared/lake/index.js';
+import { CHANGES_PREFIX, decodeParquet, encodeParquet, noteLakeChanges, parseChangeNote } from '../../../shared/lake/index.js';
 import { startS3rver, type LocalS3 } from '../../helpers/s3rver.js';
 
 describe('S3ObjectStore against a local S3 server (s3rver)', () => {
@@ -30,6 +30,29 @@ describe('S3ObjectStore against a local S3 server (s3rver)', () => {
     await store.delete(['readings/dt=2026-01-05/hour=00/a.parquet', 'readings/missing.parquet']);
     expect(await store.get('readings/dt=2026-01-05/hour=00/a.parquet')).toBeNull();
     expect(await store.list('readings/')).toEqual(['readings/dt=2026-01-05/hour=01/b.parquet']);
+  });
+
+  it('keeps change notes: empty objects named by partition, listed in one listing and removed by key', async () => {
+    const notes = new S3ObjectStore(client, 'lake', 'notes/');
+    const at = Date.UTC(2026, 0, 5, 3, 20);
+    await noteLakeChanges(notes, ['readings/dt=2026-01-05/hour=03/a.parquet', 'readings/dt=2026-01-05/hour=03/b.parquet', 'device_status/dt=2026-01-05/hour=02/c.parquet'], at);
+    // Within NOTE_REUSE_MS this process's notes cover further writes to the same partitions.
+    await noteLakeChanges(notes, ['readings/dt=2026-01-05/hour=03/d.parquet'], at + 60_000);
+    const keys = await notes.list(`${CHANGES_PREFIX}/`);
+    expect(keys.map((k) => parseChangeNote(k)?.dir)).toEqual(['device_status/dt=2026-01-05/hour=02', 'readings/dt=2026-01-05/hour=03']);
+    expect(keys.map((k) => parseChangeNote(k)?.notedAt)).toEqual([at, at]);
+    expect((await notes.get(keys[0]))?.length).toBe(0);
+    await notes.delete([keys[0]]);
+    expect(await notes.list(`${CHANGES_PREFIX}/`)).toEqual([keys[1]]);
+  });
+
+  it('gives a new version when an object is rewritten with other bytes, and null when there is none', async () => {
+    const key = 'partials/dt=2026-01-05/partials.json.gz';
+    expect(await store.version(key)).toBeNull();
+    await store.put(key, new Uint8Array([1, 2, 3]));
+    const first = await store.version(key);
+    await store.put(key, new Uint8Array([1, 2, 4]));
+    expect(await store.version(key)).not.toBe(first);
   });
 
   it('pages through listings longer than one response', async () => {

@@ -60,7 +60,8 @@ describe('compaction', () => {
   });
 
   it('shows readers either the old files or the new one when it stops at any step', async () => {
-    for (let killAt = 1; killAt <= 4; killAt++) {
+    // Writes: the change note, the compacted file, the manifest, the deletions, the done note.
+    for (let killAt = 1; killAt <= 6; killAt++) {
       const lake = await lakeDir();
       await smallFiles(lake);
       const old = await visibleRows(lake);
@@ -82,7 +83,7 @@ describe('compaction', () => {
         },
       };
       const outcome = await compactHour(dying, T0).then(() => 'finished', (e: Error) => e.message);
-      expect(outcome, `kill at write ${killAt}`).toBe(killAt <= 3 ? 'killed' : 'finished');
+      expect(outcome, `kill at write ${killAt}`).toBe(killAt <= 5 ? 'killed' : 'finished');
       // Either every old file (the redelivered batch's copies included) or the compacted file alone.
       expect([old, compacted], `after a kill at write ${killAt}`).toContainEqual(await visibleRows(lake));
       // The next run finishes the job and cleans up what the stopped one left.

@@ -33,6 +33,7 @@ function killable(ports: RefreshPorts, killAt: number, rand: () => number): Refr
     get: (k) => step(() => ports.lake.get(k)),
     list: (p) => step(() => ports.lake.list(p)),
     delete: (ks) => step(() => ports.lake.delete(ks), () => ports.lake.delete(ks.slice(0, Math.ceil(ks.length / 2)))),
+    version: (k) => step(() => ports.lake.version!(k)),
   };
   const reflections: ReflectionStore = {
     currentPointer: () => step(() => ports.reflections.currentPointer()),
