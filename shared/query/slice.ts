@@ -334,17 +334,36 @@ class RowCollector implements Collector {
       }
     }
     const ts = new Float64Array(n);
-    const sensor: string[] = new Array(n);
-    const partition = new Float64Array(n);
-    const offset = new Float64Array(n);
-    for (let r = 0; r < n; r++) {
-      const run = runs[fromFile[r]];
-      const i = fromRow[r];
-      ts[r] = run.ts[i] as number;
-      sensor[r] = run.sensor[i] as string;
-      partition[r] = (run.partition[i] as number | null) ?? -1;
-      offset[r] = (run.offset[i] as number | null) ?? -1;
-    }
+    for (let r = 0; r < n; r++) ts[r] = runs[fromFile[r]].ts[fromRow[r]] as number;
+    // The rest of the order breaks ties on time only, which are rare: made on first read (the
+    // merge's tie-break, or the wire form).
+    let sensor: string[] | undefined;
+    let partition: Float64Array | undefined;
+    let offset: Float64Array | undefined;
+    const order: RowOrder = {
+      ts,
+      get sensor() {
+        if (!sensor) {
+          sensor = new Array<string>(n);
+          for (let r = 0; r < n; r++) sensor[r] = runs[fromFile[r]].sensor[fromRow[r]] as string;
+        }
+        return sensor;
+      },
+      get partition() {
+        if (!partition) {
+          partition = new Float64Array(n);
+          for (let r = 0; r < n; r++) partition[r] = (runs[fromFile[r]].partition[fromRow[r]] as number | null) ?? -1;
+        }
+        return partition;
+      },
+      get offset() {
+        if (!offset) {
+          offset = new Float64Array(n);
+          for (let r = 0; r < n; r++) offset[r] = (runs[fromFile[r]].offset[fromRow[r]] as number | null) ?? -1;
+        }
+        return offset;
+      },
+    };
     return {
       kind: 'rows',
       sliceId,
@@ -352,7 +371,7 @@ class RowCollector implements Collector {
       rowsScanned,
       picked: { width: this.spec.columns.length, files: runs.map((run) => run.columns), fromFile, fromRow },
       matched: this.matched,
-      order: { ts, sensor, partition, offset },
+      order,
     };
   }
 }
