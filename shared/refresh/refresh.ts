@@ -3,7 +3,7 @@ import { CHANGE_NOTE_GRACE_MS, CHANGES_PREFIX, hourPartition, LAKE_PREFIX, parse
 import type { ObjectStore, ReflectionStore, SqlEngine, SqlRow } from '../ports/index.js';
 import { emptyCoMoments } from '../stats/index.js';
 import { REFLECTION_WINDOWS, type ReflectionPointer, type SensorReflection } from '../reflections/index.js';
-import { addHourToProfile, emptyProfilePartial, reflectionFromPartials, type ProfilePartial, type ReflectionWindows } from './combine.js';
+import { addHourToProfile, emptyProfilePartial, reflectionFromPartials, type MergeCarry, type MergeMemo, type ProfilePartial, type ReflectionWindows } from './combine.js';
 import { addToBins, decodeDayPartials, emptyHourPartial, encodeDayPartials, type DayPartials, type HourPartial } from './partials.js';
 import { assertDialect, deviceFailuresSql, hourPartialsSql, measurementPartialsSql, type LakeScan, type LakeSqlSource } from './sql.js';
 import { fingerprintOf, groupByHour, visibleHourFiles, type HourDirectory } from './visibility.js';
@@ -40,13 +40,21 @@ interface RememberedDay {
 interface RememberedLake {
   readonly days: Map<string, RememberedDay>;
   expiryCheckedFrom: string | null;
+  /** Per sensor, what its last merge built (MergeCarry). */
+  merges: Map<string, MergeMemo>;
+  /** Hours whose partials may differ from those the memos saw: recomputed, re-read or dropped since the last merge. */
+  readonly changedHours: Set<number>;
 }
 const remembered = new WeakMap<ObjectStore, RememberedLake>();
 
 function rememberedFor(lake: ObjectStore): RememberedLake {
   let r = remembered.get(lake);
-  if (!r) remembered.set(lake, (r = { days: new Map(), expiryCheckedFrom: null }));
+  if (!r) remembered.set(lake, (r = { days: new Map(), expiryCheckedFrom: null, merges: new Map(), changedHours: new Set() }));
   return r;
+}
+
+function touchDay(memory: RememberedLake, dayStart: number): void {
+  for (let h = dayStart; h < dayStart + DAY_MS; h += HOUR_MS) memory.changedHours.add(h);
 }
 
 /**
@@ -195,7 +203,14 @@ export async function refreshReflections(ports: RefreshPorts, options: RefreshOp
   }
   const version = `${new Date(windowEnd).toISOString().slice(0, 13).replace(/[-T]/g, '')}-${randomUUID().slice(0, 8)}`;
   const reflections: SensorReflection[] = [];
-  for (const [sensorId, partials] of bySensor) reflections.push(reflectionFromPartials(sensorId, version, partials, windowEnd, windows, dayProfiles.get(sensorId)));
+  const memory = rememberedFor(ports.lake);
+  const merges = new Map<string, MergeMemo>();
+  for (const [sensorId, partials] of bySensor) {
+    const carry: MergeCarry = { memo: memory.merges.get(sensorId), changedHours: memory.changedHours, keep: (m) => merges.set(sensorId, m) };
+    reflections.push(reflectionFromPartials(sensorId, version, partials, windowEnd, windows, dayProfiles.get(sensorId), carry));
+  }
+  memory.merges = merges;
+  memory.changedHours.clear();
   const refreshedAt = wallClock();
   await ports.reflections.putReflections(reflections, refreshedAt + (options.versionTtlMs ?? 30 * DAY_MS));
   const next: ReflectionPointer = { version, refreshedAt, windowEnd };
@@ -277,6 +292,7 @@ async function updatePartialsOnce(ports: RefreshPorts, windowStart: number, wind
     if (notesOnly && version === null) {
       // No file: nothing known of this day, so it is listed whole below.
       memory.days.delete(key);
+      touchDay(memory, d);
       return null;
     }
     if (known && (!notesOnly || (known.version !== null && known.version === version))) return known.day;
@@ -284,6 +300,7 @@ async function updatePartialsOnce(ports: RefreshPorts, windowStart: number, wind
     if (notesOnly && bytes === null) {
       // Deleted since its version was read: as unknown as a day without a file.
       memory.days.delete(key);
+      touchDay(memory, d);
       return null;
     }
     if (known && bytes !== null && known.written !== null && Buffer.from(bytes).equals(Buffer.from(known.written))) {
@@ -292,6 +309,7 @@ async function updatePartialsOnce(ports: RefreshPorts, windowStart: number, wind
     }
     const day = bytes === null ? emptyDay() : decodeDayPartials(key, bytes);
     memory.days.set(key, { day, version, written: null });
+    touchDay(memory, d);
     return day;
   });
 
@@ -334,6 +352,7 @@ async function updatePartialsOnce(ports: RefreshPorts, windowStart: number, wind
     if (current.get(hour) !== storedFp.get(hour)) changed.push(hour);
   }
   changed.sort((a, b) => a - b);
+  for (const h of changed) memory.changedHours.add(h);
 
   // What this run may let go once its partials are written: the notes its listing captured — a
   // done note, a note whose done note it saw, a note older than the grace (its writer's files
