@@ -158,15 +158,12 @@ export async function refreshReflections(ports: RefreshPorts, options: RefreshOp
   const wallClock = options.wallClock ?? Date.now;
   const windowEnd = Math.floor(options.now / HOUR_MS) * HOUR_MS;
   const windowStart = windowEnd - Math.max(windows.hourOfDayDays, windows.hourOfWeekDays, windows.profileDays) * DAY_MS;
-  // The version this refresh starts from (its flip is conditional on it): read while the lake is
-  // listed and the new hours computed, and awaited only where it is needed.
+  const updating = updatePartials(ports, windowStart, windowEnd, { wallNow: wallClock(), fullListingEveryMs: options.fullListingEveryMs ?? DAY_MS, log });
+  // The version this refresh starts from (its flip is conditional on it): read once the lake's
+  // listings are under way, while the new hours are computed, and awaited only where it is needed.
   const pointerRead = ports.reflections.currentPointer();
   pointerRead.catch(() => {});
-  const { days, scanned, hoursInWindow, written, settle } = await updatePartials(ports, windowStart, windowEnd, {
-    wallNow: wallClock(),
-    fullListingEveryMs: options.fullListingEveryMs ?? DAY_MS,
-    log,
-  });
+  const { days, scanned, hoursInWindow, written, settle } = await updating;
   // The partials this run wrote are durable: the notes it consumed go while it merges, and
   // before the flip, so a refresh that fails has flipped nothing.
   const settled = settle();
