@@ -201,15 +201,20 @@ export async function refreshReflections(ports: RefreshPorts, options: RefreshOp
   const version = `${new Date(windowEnd).toISOString().slice(0, 13).replace(/[-T]/g, '')}-${randomUUID().slice(0, 8)}`;
   const reflections: SensorReflection[] = [];
   const memory = rememberedFor(ports.lake);
-  const merges = new Map<string, MergeMemo>();
-  for (const [sensorId, partials] of bySensor) {
-    const carry: MergeCarry = { memo: memory.merges.get(sensorId), changedHours: memory.changedHours, keep: (m) => merges.set(sensorId, m) };
-    reflections.push(reflectionFromPartials(sensorId, version, partials, windowEnd, windows, dayProfiles.get(sensorId), carry));
+  // Merged sensor by sensor as the store takes them, so it encodes one while the next is merged.
+  function* merged(): Generator<SensorReflection> {
+    const merges = new Map<string, MergeMemo>();
+    for (const [sensorId, partials] of bySensor) {
+      const carry: MergeCarry = { memo: memory.merges.get(sensorId), changedHours: memory.changedHours, keep: (m) => merges.set(sensorId, m) };
+      const reflection = reflectionFromPartials(sensorId, version, partials, windowEnd, windows, dayProfiles.get(sensorId), carry);
+      reflections.push(reflection);
+      yield reflection;
+    }
+    memory.merges = merges;
+    memory.changedHours.clear();
   }
-  memory.merges = merges;
-  memory.changedHours.clear();
   const refreshedAt = wallClock();
-  await ports.reflections.putReflections(reflections, refreshedAt + (options.versionTtlMs ?? 30 * DAY_MS));
+  await ports.reflections.putReflections(merged(), refreshedAt + (options.versionTtlMs ?? 30 * DAY_MS));
   const next: ReflectionPointer = { version, refreshedAt, windowEnd };
   await settled;
   await ports.reflections.flipPointer(next, pointer?.version ?? null);
