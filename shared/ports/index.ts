@@ -33,7 +33,12 @@ export interface ReflectionStore {
   currentPointer(): Promise<ReflectionPointer | null>;
   /** The reflections of `version` for the given sensors; sensors without one are absent from the map. */
   getReflections(version: string, sensorIds: readonly string[]): Promise<Map<string, SensorReflection>>;
-  putReflections(reflections: readonly SensorReflection[], expiresAt: number): Promise<void>;
+  /**
+   * Writes the reflections of one version. They are read once, in order, and an implementation
+   * may start encoding each as it arrives, so a caller can produce them lazily (the refresh merges
+   * sensor by sensor while the DynamoDB store compresses the ones before on the thread pool).
+   */
+  putReflections(reflections: Iterable<SensorReflection>, expiresAt: number): Promise<void>;
   /** Makes `pointer` the version in force, only if `expectedVersion` is still in force (null: none yet). */
   flipPointer(pointer: ReflectionPointer, expectedVersion: string | null): Promise<void>;
 }

@@ -59,6 +59,7 @@ export type DayProfiles = ReadonlyMap<number, ProfilePartial>;
  * reflectionFromReadings over the same readings; the p95 comes from exactly the same sketch bins.
  * `dayProfiles`, when given, stand for the hours of the days they cover that lie wholly in the
  * profile window (they must be merged from exactly those hours), sparing 24 merges a day.
+ * `carry`, when given, lets this merge start from the last one of the same sensor (MergeCarry).
  */
 export function reflectionFromPartials(
   sensorId: string,
@@ -67,6 +68,7 @@ export function reflectionFromPartials(
   windowEnd: number,
   windows: ReflectionWindows = REFLECTION_WINDOWS,
   dayProfiles?: DayProfiles,
+  carry?: MergeCarry,
 ): SensorReflection {
   const dayStart = windowEnd - windows.hourOfDayDays * DAY_MS;
   const weekStart = windowEnd - windows.hourOfWeekDays * DAY_MS;
@@ -74,10 +76,9 @@ export function reflectionFromPartials(
   const wholeDay = (d: number) => d >= profileStart && d + DAY_MS <= windowEnd;
   // Hour-of-day and hour-of-week moments accumulate in place, (n, mean, M2) per bucket and metric,
   // by the same Chan merge as mergeMoments: a refresh merges 30 × 24 + 56 × 24 hours per sensor,
-  // and an object per merge was most of its merge time.
-  const hours = new Float64Array(24 * 9);
-  const maxPressure: (number | null)[] = new Array(24).fill(null);
-  const week = new Float64Array(HOURS_PER_WEEK * 3);
+  // and an object per merge was most of its merge time. Only the buckets `stale` marks are merged
+  // here; the others are the last merge's (all are stale without one).
+  const { hours, maxPressure, week, staleDay, staleWeek } = startingBuckets(carry, windowEnd, windows);
   const profileAcc = emptyProfilePartial(sensorId, profileStart);
   const withMeasurements: HourPartial[] = [];
   let channelReadings = 0;
@@ -86,13 +87,18 @@ export function reflectionFromPartials(
     // An hour-of-day profile keeps moments and the max only: no sketch bins or co-moments to merge.
     if (p.hourStart >= dayStart) {
       const h = hourOfDay(p.hourStart);
-      mergeInto(hours, h * 9, p.temperature);
-      mergeInto(hours, h * 9 + 3, p.pressure);
-      mergeInto(hours, h * 9 + 6, p.vibration);
-      const max = maxPressure[h];
-      if (p.maxPressure !== null) maxPressure[h] = max === null ? p.maxPressure : Math.max(max, p.maxPressure);
+      if (staleDay[h] === 1) {
+        mergeInto(hours, h * 9, p.temperature);
+        mergeInto(hours, h * 9 + 3, p.pressure);
+        mergeInto(hours, h * 9 + 6, p.vibration);
+        const max = maxPressure[h];
+        if (p.maxPressure !== null) maxPressure[h] = max === null ? p.maxPressure : Math.max(max, p.maxPressure);
+      }
     }
-    if (p.hourStart >= weekStart) mergeInto(week, hourOfWeek(p.hourStart) * 3, p.temperature);
+    if (p.hourStart >= weekStart) {
+      const w = hourOfWeek(p.hourStart);
+      if (staleWeek[w] === 1) mergeInto(week, w * 3, p.temperature);
+    }
     if (p.hourStart >= profileStart) {
       const d = p.hourStart - (p.hourStart % DAY_MS);
       if (!(dayProfiles?.has(d) && wholeDay(d))) addHourToProfile(profileAcc, p);
@@ -101,7 +107,19 @@ export function reflectionFromPartials(
       channelReadings += p.channelReadings;
     }
   }
-  if (dayProfiles) for (const [d, day] of dayProfiles) if (wholeDay(d)) mergeProfileInto(profileAcc, day);
+  // The whole days merge into one partial, kept while they are the very same day partials (a day
+  // rewritten or re-read is a new object): the window's whole days change once a day.
+  const wholeDayRefs: ProfilePartial[] = [];
+  if (dayProfiles) for (const [d, day] of dayProfiles) if (wholeDay(d)) wholeDayRefs.push(day);
+  const previous = carry?.memo;
+  let wholeDays: ProfilePartial;
+  if (previous && sameRefs(previous.wholeDayRefs, wholeDayRefs)) wholeDays = previous.wholeDays;
+  else {
+    wholeDays = emptyProfilePartial(sensorId, profileStart);
+    for (const day of wholeDayRefs) mergeProfileInto(wholeDays, day);
+  }
+  mergeProfileInto(profileAcc, wholeDays);
+  carry?.keep({ windowEnd, windows, hours, maxPressure, week, wholeDayRefs, wholeDays });
   const { total, day, night } = profileAcc;
   const { vector, pressureBins: bins } = total;
   const hourOfDayProfiles: (HourProfile | null)[] = Array.from({ length: 24 }, (_, h) =>
@@ -127,6 +145,76 @@ export function reflectionFromPartials(
       : null;
   const hourOfWeekProfiles = Array.from({ length: HOURS_PER_WEEK }, (_, w) => (week[w * 3] === 0 ? null : momentsAt(week, w * 3)));
   return { sensorId, version, hourOfDay: hourOfDayProfiles, hourOfWeek: hourOfWeekProfiles, profile };
+}
+
+/** What one sensor's last merge built: its buckets, and the whole days of its profile merged. */
+export interface MergeMemo {
+  readonly windowEnd: number;
+  readonly windows: ReflectionWindows;
+  /** Per hour of day, (n, mean, M2) of temperature, pressure, vibration. */
+  readonly hours: Float64Array;
+  readonly maxPressure: readonly (number | null)[];
+  /** Per hour of week, (n, mean, M2) of temperature. */
+  readonly week: Float64Array;
+  readonly wholeDayRefs: readonly ProfilePartial[];
+  readonly wholeDays: ProfilePartial;
+}
+
+/**
+ * Lets a refresh merge one sensor starting from its last merge: an hour-of-day or hour-of-week
+ * bucket is merged again only when an hour of it changed (`changedHours`: every hour whose
+ * partials may differ from those the memo saw — recomputed, re-read, dropped) or entered or left
+ * its window since; every other bucket keeps the memo's value, merged from the very same hours.
+ * After one new hour that is one bucket of each, instead of 30 × 24 + 56 × 24 hours.
+ */
+export interface MergeCarry {
+  readonly memo: MergeMemo | undefined;
+  readonly changedHours: ReadonlySet<number>;
+  /** Receives what this merge built, for the next. */
+  readonly keep: (memo: MergeMemo) => void;
+}
+
+const HOUR_MS = 3_600_000;
+/** A memo older than this is not worth sliding: every bucket is merged again. */
+const MAX_SLIDE_MS = 7 * DAY_MS;
+
+function startingBuckets(carry: MergeCarry | undefined, windowEnd: number, windows: ReflectionWindows) {
+  const memo = carry?.memo;
+  const usable =
+    memo !== undefined &&
+    memo.windows.hourOfDayDays === windows.hourOfDayDays &&
+    memo.windows.hourOfWeekDays === windows.hourOfWeekDays &&
+    memo.windows.profileDays === windows.profileDays &&
+    windowEnd >= memo.windowEnd &&
+    windowEnd - memo.windowEnd <= MAX_SLIDE_MS;
+  const staleDay = new Uint8Array(24).fill(usable ? 0 : 1);
+  const staleWeek = new Uint8Array(HOURS_PER_WEEK).fill(usable ? 0 : 1);
+  if (!usable) return { hours: new Float64Array(24 * 9), maxPressure: new Array<number | null>(24).fill(null), week: new Float64Array(HOURS_PER_WEEK * 3), staleDay, staleWeek };
+  const touch = (h: number) => {
+    staleDay[hourOfDay(h)] = 1;
+    staleWeek[hourOfWeek(h)] = 1;
+  };
+  for (const h of carry!.changedHours) touch(h);
+  // Hours that entered the windows at their end, and left them at their start.
+  for (let h = memo.windowEnd; h < windowEnd; h += HOUR_MS) touch(h);
+  for (let h = memo.windowEnd - windows.hourOfDayDays * DAY_MS; h < windowEnd - windows.hourOfDayDays * DAY_MS; h += HOUR_MS) staleDay[hourOfDay(h)] = 1;
+  for (let h = memo.windowEnd - windows.hourOfWeekDays * DAY_MS; h < windowEnd - windows.hourOfWeekDays * DAY_MS; h += HOUR_MS) staleWeek[hourOfWeek(h)] = 1;
+  const hours = Float64Array.from(memo.hours);
+  const maxPressure = [...memo.maxPressure];
+  const week = Float64Array.from(memo.week);
+  for (let h = 0; h < 24; h++) {
+    if (staleDay[h] === 0) continue;
+    hours.fill(0, h * 9, h * 9 + 9);
+    maxPressure[h] = null;
+  }
+  for (let w = 0; w < HOURS_PER_WEEK; w++) if (staleWeek[w] === 1) week.fill(0, w * 3, w * 3 + 3);
+  return { hours, maxPressure, week, staleDay, staleWeek };
+}
+
+function sameRefs<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** mergeMoments into the (n, mean, M2) at `at` of `acc`: the same arithmetic, without an object per merge. */

@@ -1,7 +1,7 @@
 export { refreshReflections, partialDayKey, PARTIALS_PREFIX, mapLimit } from './refresh.js';
 export type { RefreshPorts, RefreshOptions, RefreshResult } from './refresh.js';
 export { reflectionFromPartials, addHourToProfile, emptyProfilePartial } from './combine.js';
-export type { ReflectionWindows, ProfilePartial, DayProfiles } from './combine.js';
+export type { ReflectionWindows, ProfilePartial, DayProfiles, MergeCarry, MergeMemo } from './combine.js';
 export {
   emptyHourPartial,
   emptyPressureBins,

@@ -3,7 +3,7 @@ import { CHANGE_NOTE_GRACE_MS, CHANGES_PREFIX, hourPartition, LAKE_PREFIX, parse
 import type { ObjectStore, ReflectionStore, SqlEngine, SqlRow } from '../ports/index.js';
 import { emptyCoMoments } from '../stats/index.js';
 import { REFLECTION_WINDOWS, type ReflectionPointer, type SensorReflection } from '../reflections/index.js';
-import { addHourToProfile, emptyProfilePartial, reflectionFromPartials, type ProfilePartial, type ReflectionWindows } from './combine.js';
+import { addHourToProfile, emptyProfilePartial, reflectionFromPartials, type MergeCarry, type MergeMemo, type ProfilePartial, type ReflectionWindows } from './combine.js';
 import { addToBins, decodeDayPartials, emptyHourPartial, encodeDayPartials, type DayPartials, type HourPartial } from './partials.js';
 import { assertDialect, deviceFailuresSql, hourPartialsSql, measurementPartialsSql, type LakeScan, type LakeSqlSource } from './sql.js';
 import { fingerprintOf, groupByHour, visibleHourFiles, type HourDirectory } from './visibility.js';
@@ -40,13 +40,21 @@ interface RememberedDay {
 interface RememberedLake {
   readonly days: Map<string, RememberedDay>;
   expiryCheckedFrom: string | null;
+  /** Per sensor, what its last merge built (MergeCarry). */
+  merges: Map<string, MergeMemo>;
+  /** Hours whose partials may differ from those the memos saw: recomputed, re-read or dropped since the last merge. */
+  readonly changedHours: Set<number>;
 }
 const remembered = new WeakMap<ObjectStore, RememberedLake>();
 
 function rememberedFor(lake: ObjectStore): RememberedLake {
   let r = remembered.get(lake);
-  if (!r) remembered.set(lake, (r = { days: new Map(), expiryCheckedFrom: null }));
+  if (!r) remembered.set(lake, (r = { days: new Map(), expiryCheckedFrom: null, merges: new Map(), changedHours: new Set() }));
   return r;
+}
+
+function touchDay(memory: RememberedLake, dayStart: number): void {
+  for (let h = dayStart; h < dayStart + DAY_MS; h += HOUR_MS) memory.changedHours.add(h);
 }
 
 /**
@@ -150,15 +158,12 @@ export async function refreshReflections(ports: RefreshPorts, options: RefreshOp
   const wallClock = options.wallClock ?? Date.now;
   const windowEnd = Math.floor(options.now / HOUR_MS) * HOUR_MS;
   const windowStart = windowEnd - Math.max(windows.hourOfDayDays, windows.hourOfWeekDays, windows.profileDays) * DAY_MS;
-  // The version this refresh starts from (its flip is conditional on it): read while the lake is
-  // listed and the new hours computed, and awaited only where it is needed.
+  const updating = updatePartials(ports, windowStart, windowEnd, { wallNow: wallClock(), fullListingEveryMs: options.fullListingEveryMs ?? DAY_MS, log });
+  // The version this refresh starts from (its flip is conditional on it): read once the lake's
+  // listings are under way, while the new hours are computed, and awaited only where it is needed.
   const pointerRead = ports.reflections.currentPointer();
   pointerRead.catch(() => {});
-  const { days, scanned, hoursInWindow, written, settle } = await updatePartials(ports, windowStart, windowEnd, {
-    wallNow: wallClock(),
-    fullListingEveryMs: options.fullListingEveryMs ?? DAY_MS,
-    log,
-  });
+  const { days, scanned, hoursInWindow, written, settle } = await updating;
   // The partials this run wrote are durable: the notes it consumed go while it merges, and
   // before the flip, so a refresh that fails has flipped nothing.
   const settled = settle();
@@ -195,9 +200,21 @@ export async function refreshReflections(ports: RefreshPorts, options: RefreshOp
   }
   const version = `${new Date(windowEnd).toISOString().slice(0, 13).replace(/[-T]/g, '')}-${randomUUID().slice(0, 8)}`;
   const reflections: SensorReflection[] = [];
-  for (const [sensorId, partials] of bySensor) reflections.push(reflectionFromPartials(sensorId, version, partials, windowEnd, windows, dayProfiles.get(sensorId)));
+  const memory = rememberedFor(ports.lake);
+  // Merged sensor by sensor as the store takes them, so it encodes one while the next is merged.
+  function* merged(): Generator<SensorReflection> {
+    const merges = new Map<string, MergeMemo>();
+    for (const [sensorId, partials] of bySensor) {
+      const carry: MergeCarry = { memo: memory.merges.get(sensorId), changedHours: memory.changedHours, keep: (m) => merges.set(sensorId, m) };
+      const reflection = reflectionFromPartials(sensorId, version, partials, windowEnd, windows, dayProfiles.get(sensorId), carry);
+      reflections.push(reflection);
+      yield reflection;
+    }
+    memory.merges = merges;
+    memory.changedHours.clear();
+  }
   const refreshedAt = wallClock();
-  await ports.reflections.putReflections(reflections, refreshedAt + (options.versionTtlMs ?? 30 * DAY_MS));
+  await ports.reflections.putReflections(merged(), refreshedAt + (options.versionTtlMs ?? 30 * DAY_MS));
   const next: ReflectionPointer = { version, refreshedAt, windowEnd };
   await settled;
   await ports.reflections.flipPointer(next, pointer?.version ?? null);
@@ -277,6 +294,7 @@ async function updatePartialsOnce(ports: RefreshPorts, windowStart: number, wind
     if (notesOnly && version === null) {
       // No file: nothing known of this day, so it is listed whole below.
       memory.days.delete(key);
+      touchDay(memory, d);
       return null;
     }
     if (known && (!notesOnly || (known.version !== null && known.version === version))) return known.day;
@@ -284,6 +302,7 @@ async function updatePartialsOnce(ports: RefreshPorts, windowStart: number, wind
     if (notesOnly && bytes === null) {
       // Deleted since its version was read: as unknown as a day without a file.
       memory.days.delete(key);
+      touchDay(memory, d);
       return null;
     }
     if (known && bytes !== null && known.written !== null && Buffer.from(bytes).equals(Buffer.from(known.written))) {
@@ -292,6 +311,7 @@ async function updatePartialsOnce(ports: RefreshPorts, windowStart: number, wind
     }
     const day = bytes === null ? emptyDay() : decodeDayPartials(key, bytes);
     memory.days.set(key, { day, version, written: null });
+    touchDay(memory, d);
     return day;
   });
 
@@ -334,6 +354,7 @@ async function updatePartialsOnce(ports: RefreshPorts, windowStart: number, wind
     if (current.get(hour) !== storedFp.get(hour)) changed.push(hour);
   }
   changed.sort((a, b) => a - b);
+  for (const h of changed) memory.changedHours.add(h);
 
   // What this run may let go once its partials are written: the notes its listing captured — a
   // done note, a note whose done note it saw, a note older than the grace (its writer's files

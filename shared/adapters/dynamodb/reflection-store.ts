@@ -46,14 +46,15 @@ export class DynamoReflectionStore implements ReflectionStore {
     return out;
   }
 
-  async putReflections(reflections: readonly SensorReflection[], expiresAt: number): Promise<void> {
-    // Compressed on libuv's thread pool, side by side: gzip is most of a refresh's own CPU time
-    // after the merge, and would otherwise hold the event loop for every sensor in turn.
-    const bodies = await Promise.all(reflections.map((r) => gzipAsync(JSON.stringify(r))));
+  async putReflections(reflections: Iterable<SensorReflection>, expiresAt: number): Promise<void> {
+    // Each is compressed on libuv's thread pool as soon as it arrives: gzip would otherwise hold
+    // the event loop for every sensor in turn, and a lazy caller keeps computing the next meanwhile.
+    const items = Array.from(reflections, (r) => ({ key: sensorKey(r.sensorId, r.version), body: gzipAsync(JSON.stringify(r)) }));
+    const bodies = await Promise.all(items.map((i) => i.body));
     await batchPut(
       this.doc,
       this.table,
-      reflections.map((r, i) => ({ ...sensorKey(r.sensorId, r.version), body: bodies[i], expires_at: Math.floor(expiresAt / 1000) })),
+      items.map((item, i) => ({ ...item.key, body: bodies[i], expires_at: Math.floor(expiresAt / 1000) })),
     );
   }
 

@@ -38,7 +38,10 @@ function killable(ports: RefreshPorts, killAt: number, rand: () => number): Refr
   const reflections: ReflectionStore = {
     currentPointer: () => step(() => ports.reflections.currentPointer()),
     getReflections: (v, ids) => step(() => ports.reflections.getReflections(v, ids)),
-    putReflections: (rs, exp) => step(() => ports.reflections.putReflections(rs, exp), () => ports.reflections.putReflections(rs.slice(0, Math.ceil(rs.length / 2)), exp)),
+    putReflections: (given, exp) => {
+      const rs = [...given];
+      return step(() => ports.reflections.putReflections(rs, exp), () => ports.reflections.putReflections(rs.slice(0, Math.ceil(rs.length / 2)), exp));
+    },
     flipPointer: (p, e) => step(() => ports.reflections.flipPointer(p, e)),
   };
   const sql: SqlEngine = { dialect: ports.sql.dialect, query: (q) => step(() => ports.sql.query(q)) };

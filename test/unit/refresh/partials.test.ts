@@ -12,6 +12,7 @@ import {
   sketchFromBins,
   type HourPartial,
   type ProfilePartial,
+  type MergeMemo,
   addHourToProfile,
   emptyProfilePartial,
 } from '../../../shared/refresh/index.js';
@@ -78,6 +79,39 @@ describe('hour partials', () => {
     const got = reflectionFromPartials('sensor-1', 'v', partials, asOf, undefined, days);
     expectReflectionsClose(got, reflectionFromReadings('sensor-1', 'v', readings, asOf));
     expectReflectionsClose(got, reflectionFromPartials('sensor-1', 'v', partials, asOf));
+  });
+
+  it('merge again only the buckets whose hours changed or slid, into the reflection a merge from scratch gives', () => {
+    const readings = generateReadings({ sensors: 1, start: T0 - 95 * DAY, end: T0 + 2 * DAY, stepMs: 41 * 60_000, missingRate: 0.1, seed: 3 });
+    const daysOf = (partials: HourPartial[]) => {
+      const days = new Map<number, ProfilePartial>();
+      for (const p of partials) {
+        const d = p.hourStart - (p.hourStart % DAY);
+        if (!days.has(d)) days.set(d, emptyProfilePartial('sensor-0', d));
+        addHourToProfile(days.get(d)!, p);
+      }
+      return days;
+    };
+    let memo: MergeMemo | undefined;
+    const keep = (m: MergeMemo) => (memo = m);
+    const before = readings.filter((r) => r.ts < T0);
+    let partials = partialsOf(before);
+    reflectionFromPartials('sensor-0', 'v', partials, T0, undefined, daysOf(partials), { memo, changedHours: new Set(), keep });
+
+    // Three hours on: the new hours arrive, and a late reading lands 40 days back (an hour of day
+    // and of week the new hours do not touch); the days' profiles are the same objects but the late day's.
+    const late = { ...readings.find((r) => r.ts < T0 - 40 * DAY && r.temperature !== null)!, ts: T0 - 40 * DAY + 7 * HOUR + 1_000, temperature: 99 };
+    const now = T0 + 3 * HOUR;
+    const after = [...readings.filter((r) => r.ts < now), late];
+    const oldDays = daysOf(partials);
+    partials = partialsOf(after);
+    const newDays = daysOf(partials);
+    const lateDay = late.ts - (late.ts % DAY);
+    const days = new Map([...newDays].map(([d, day]) => [d, d === lateDay || d >= T0 ? day : (oldDays.get(d) ?? day)]));
+    const changedHours = new Set([T0, T0 + HOUR, T0 + 2 * HOUR, late.ts - (late.ts % HOUR)]);
+    const got = reflectionFromPartials('sensor-0', 'v', partials, now, undefined, days, { memo, changedHours, keep });
+    expectReflectionsClose(got, reflectionFromPartials('sensor-0', 'v', partials, now, undefined, days));
+    expectReflectionsClose(got, reflectionFromReadings('sensor-0', 'v', after, now));
   });
 
   it('rebuild exactly the sketch a full scan builds, including zeros and negative values', () => {
