@@ -27,6 +27,11 @@ const VIBRATION = 16;
 const STATUS = 32;
 
 const STATUSES: readonly SensorStatus[] = Object.values(SENSOR_STATUS);
+const STATUS_OK = SENSOR_STATUS.OK;
+// The event-time bounds as this module's own constants: read per record, and an imported
+// binding can be a getter call where the module is loaded through a CommonJS wrapper.
+const EARLIEST_TS = EARLIEST_EVENT_TIME;
+const MAX_SKEW_MS = MAX_FUTURE_SKEW_MS;
 const codes = (word: string) => Uint8Array.from(word, (ch) => ch.charCodeAt(0));
 const STATUS_CODES = STATUSES.map(codes);
 const KEY_TS = codes('ts');
@@ -41,6 +46,8 @@ const NULL = codes('null');
 const POW10 = Float64Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 /** Integers up to this are exact in a double; a mantissa beyond it is read by Number() instead. */
 const MAX_EXACT = 2 ** 53;
+/** Relative margin around a double-double quotient, far above its 2^-100 error. */
+const TIE_MARGIN = 2 ** -90;
 
 /**
  * Reads a record in the common shape, or returns null when the record needs the general path
@@ -75,7 +82,7 @@ export function readReadingInto(batch: ReadingBatch, record: RawRecord): boolean
   let temperature = NaN;
   let pressure = NaN;
   let vibration = NaN;
-  let status: SensorStatus = SENSOR_STATUS.OK;
+  let status: SensorStatus = STATUS_OK;
   let idStart = 0;
   let idEnd = 0;
   let i = skipSpace(s, 0);
@@ -121,7 +128,7 @@ export function readReadingInto(batch: ReadingBatch, record: RawRecord): boolean
       if (end < 0) return false; // not a JSON number, or not finite
       const v = NUMBER[0];
       if (field === TS) {
-        if (!Number.isInteger(v) || v < EARLIEST_EVENT_TIME || (recordTimestamp > 0 && v > recordTimestamp + MAX_FUTURE_SKEW_MS)) return false;
+        if (!Number.isInteger(v) || v < EARLIEST_TS || (recordTimestamp > 0 && v > recordTimestamp + MAX_SKEW_MS)) return false;
         ts = v;
       } else if (field === TEMPERATURE) temperature = v;
       else if (field === PRESSURE) pressure = v;
@@ -311,7 +318,7 @@ function numberAt(s: Buffer, start: number): number {
     const q2 = (m1 - qd - productError(q1, divisor, qd) + m2) / divisor;
     const h = q1 + q2;
     const l = q2 - (h - q1);
-    const margin = Math.abs(h) * 2 ** -90;
+    const margin = Math.abs(h) * TIE_MARGIN;
     if (h + (l + margin) === h && h + (l - margin) === h) {
       NUMBER[0] = negative ? -h : h;
       return end;
