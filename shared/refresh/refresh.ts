@@ -137,10 +137,13 @@ export interface RefreshResult {
 /**
  * Refreshes the reflections incrementally and writes them as a new version.
  *
- * 1. Lists the lake's hour partitions in the longest window and fingerprints each hour's files.
+ * 1. Lists the hour partitions change notes name (shared/lake/changes.ts) and the days without a
+ *    partial file, or, once a day and on a lake with no full listing on record, every hour
+ *    partition of the longest window; fingerprints each listed hour's files.
  * 2. Reads the per-day partial files; an hour whose stored fingerprint differs (new data, late
  *    data into an old hour, compaction) is recomputed by SQL over just that hour's visible files.
- * 3. Rewrites the partial files of days with recomputed hours (one atomic put per day).
+ * 3. Rewrites the partial files of days with recomputed hours (one atomic put per day); once they
+ *    are stored, lets go of the change notes its listing captured.
  * 4. Merges the partials over the 30-day, 8-week and 90-day windows into one reflection per
  *    sensor, writes them all under a new version, then flips the pointer from the version it
  *    started from. Until the flip, readers keep the previous version: a refresh that dies at any
