@@ -52,11 +52,37 @@ function mergeProfileInto(into: ProfilePartial, from: ProfilePartial): void {
 export type DayProfiles = ReadonlyMap<number, ProfilePartial>;
 
 /**
+ * One sensor's hour partials by the start of their UTC day: 24 slots by hour of day, empty where
+ * the sensor has no partial. A refresh that merges from its last merge (MergeCarry) looks up the
+ * few hours whose buckets changed instead of walking every hour of 90 days.
+ */
+export type SensorHours = ReadonlyMap<number, readonly (HourPartial | undefined)[]>;
+
+/**
+ * `sensorId`'s partials of `partials` by day and hour of day.
+ * @throws Error when two partials are of the same hour (a sensor has one partial per hour).
+ */
+export function sensorHoursOf(sensorId: string, partials: Iterable<HourPartial>): Map<number, (HourPartial | undefined)[]> {
+  const days = new Map<number, (HourPartial | undefined)[]>();
+  for (const p of partials) {
+    if (p.sensorId !== sensorId) continue;
+    const d = p.hourStart - (p.hourStart % DAY_MS);
+    let slots = days.get(d);
+    if (!slots) days.set(d, (slots = new Array<HourPartial | undefined>(24).fill(undefined)));
+    const h = hourOfDay(p.hourStart);
+    if (slots[h] !== undefined) throw new Error(`two partials of sensor ${sensorId} for the hour starting ${new Date(p.hourStart).toISOString()}`);
+    slots[h] = p;
+  }
+  return days;
+}
+
+/**
  * One sensor's reflection from its hour partials, as of `windowEnd` (exclusive, on an hour
  * boundary): the hour-of-day profiles merge the hours of the last 30 days by hour of day, the
  * hour-of-week profiles the last 8 weeks by hour of week, the sensor profile the last 90 days.
  * Partials outside every window are ignored. Equal, up to rounding of the Chan merges, to
  * reflectionFromReadings over the same readings; the p95 comes from exactly the same sketch bins.
+ * `partials` are the sensor's (others are ignored), one per hour, as a list or already by day.
  * `dayProfiles`, when given, stand for the hours of the days they cover that lie wholly in the
  * profile window (they must be merged from exactly those hours), sparing 24 merges a day.
  * `carry`, when given, lets this merge start from the last one of the same sensor (MergeCarry).
@@ -64,15 +90,17 @@ export type DayProfiles = ReadonlyMap<number, ProfilePartial>;
 export function reflectionFromPartials(
   sensorId: string,
   version: string,
-  partials: Iterable<HourPartial>,
+  partials: Iterable<HourPartial> | SensorHours,
   windowEnd: number,
   windows: ReflectionWindows = REFLECTION_WINDOWS,
   dayProfiles?: DayProfiles,
   carry?: MergeCarry,
 ): SensorReflection {
+  const days = partials instanceof Map ? (partials as SensorHours) : sensorHoursOf(sensorId, partials as Iterable<HourPartial>);
   const dayStart = windowEnd - windows.hourOfDayDays * DAY_MS;
   const weekStart = windowEnd - windows.hourOfWeekDays * DAY_MS;
   const profileStart = windowEnd - windows.profileDays * DAY_MS;
+  const earliest = Math.min(dayStart, weekStart, profileStart);
   const wholeDay = (d: number) => d >= profileStart && d + DAY_MS <= windowEnd;
   // Hour-of-day and hour-of-week moments accumulate in place, (n, mean, M2) per bucket and metric,
   // by the same Chan merge as mergeMoments: a refresh merges 30 × 24 + 56 × 24 hours per sensor,
@@ -82,29 +110,35 @@ export function reflectionFromPartials(
   const profileAcc = emptyProfilePartial(sensorId, profileStart);
   const withMeasurements: HourPartial[] = [];
   let channelReadings = 0;
-  for (const p of partials) {
-    if (p.sensorId !== sensorId || p.hourStart >= windowEnd) continue;
-    // An hour-of-day profile keeps moments and the max only: no sketch bins or co-moments to merge.
-    if (p.hourStart >= dayStart) {
-      const h = hourOfDay(p.hourStart);
-      if (staleDay[h] === 1) {
+  for (const [d, slots] of days) {
+    if (d >= windowEnd || d + DAY_MS <= earliest) continue;
+    // A whole day with a day profile needs only its hours of stale buckets, unless it has channel
+    // readings: the channel profile merges every hour with measurements, in time order.
+    const dayProfile = wholeDay(d) ? dayProfiles?.get(d) : undefined;
+    const everyHour = dayProfile === undefined || dayProfile.total.channelReadings > 0;
+    if (dayProfile !== undefined) channelReadings += dayProfile.total.channelReadings;
+    const weekAt = hourOfWeek(d);
+    for (let h = 0; h < 24; h++) {
+      if (!everyHour && staleDay[h] === 0 && staleWeek[weekAt + h] === 0) continue;
+      const p = slots[h];
+      if (p === undefined || p.sensorId !== sensorId || p.hourStart >= windowEnd) continue;
+      // An hour-of-day profile keeps moments and the max only: no sketch bins or co-moments to merge.
+      if (p.hourStart >= dayStart && staleDay[h] === 1) {
         mergeInto(hours, h * 9, p.temperature);
         mergeInto(hours, h * 9 + 3, p.pressure);
         mergeInto(hours, h * 9 + 6, p.vibration);
         const max = maxPressure[h];
         if (p.maxPressure !== null) maxPressure[h] = max === null ? p.maxPressure : Math.max(max, p.maxPressure);
       }
-    }
-    if (p.hourStart >= weekStart) {
-      const w = hourOfWeek(p.hourStart);
-      if (staleWeek[w] === 1) mergeInto(week, w * 3, p.temperature);
-    }
-    if (p.hourStart >= profileStart) {
-      const d = p.hourStart - (p.hourStart % DAY_MS);
-      if (!(dayProfiles?.has(d) && wholeDay(d))) addHourToProfile(profileAcc, p);
-      // Only hours with measurements shape the channel profile.
-      if (p.measurements.size > 0) withMeasurements.push(p);
-      channelReadings += p.channelReadings;
+      if (p.hourStart >= weekStart && staleWeek[weekAt + h] === 1) mergeInto(week, (weekAt + h) * 3, p.temperature);
+      if (p.hourStart >= profileStart) {
+        if (dayProfile === undefined) {
+          addHourToProfile(profileAcc, p);
+          channelReadings += p.channelReadings;
+        }
+        // Only hours with measurements shape the channel profile.
+        if (p.measurements.size > 0) withMeasurements.push(p);
+      }
     }
   }
   // The whole days merge into one partial, kept while they are the very same day partials (a day

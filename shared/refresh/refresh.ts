@@ -3,7 +3,7 @@ import { CHANGE_NOTE_GRACE_MS, CHANGES_PREFIX, hourPartition, LAKE_PREFIX, parse
 import type { ObjectStore, ReflectionStore, SqlEngine, SqlRow } from '../ports/index.js';
 import { emptyCoMoments } from '../stats/index.js';
 import { REFLECTION_WINDOWS, type ReflectionPointer, type SensorReflection } from '../reflections/index.js';
-import { addHourToProfile, emptyProfilePartial, reflectionFromPartials, type MergeCarry, type MergeMemo, type ProfilePartial, type ReflectionWindows } from './combine.js';
+import { addHourToProfile, emptyProfilePartial, reflectionFromPartials, sensorHoursOf, type MergeCarry, type MergeMemo, type ProfilePartial, type ReflectionWindows } from './combine.js';
 import { addToBins, decodeDayPartials, emptyHourPartial, encodeDayPartials, type DayPartials, type HourPartial } from './partials.js';
 import { assertDialect, deviceFailuresSql, hourPartialsSql, measurementPartialsSql, type LakeScan, type LakeSqlSource } from './sql.js';
 import { fingerprintOf, groupByHour, visibleHourFiles, type HourDirectory } from './visibility.js';
@@ -58,23 +58,41 @@ function touchDay(memory: RememberedLake, dayStart: number): void {
 }
 
 /**
- * Each sensor's profile partial of a whole day, per day partials object: a remembered day keeps
- * them, so the 90-day profile merges one partial per day instead of 24.
+ * A day's partials by sensor: each sensor's hours (24 slots by hour of day) and its profile partial
+ * of the whole day. Built once per day partials object, so a remembered day is indexed once: the
+ * merge then looks up the few hours it needs, and the 90-day profile merges one partial per day
+ * instead of 24.
  */
-const dayProfileMemory = new WeakMap<DayPartials, Map<string, ProfilePartial>>();
+interface DayIndex {
+  readonly dayStart: number;
+  readonly hours: Map<string, (HourPartial | undefined)[]>;
+  readonly profiles: Map<string, ProfilePartial>;
+}
+const dayIndexMemory = new WeakMap<DayPartials, DayIndex>();
 
-function dayProfilesOf(day: DayPartials): Map<string, ProfilePartial> {
-  let bySensor = dayProfileMemory.get(day);
-  if (!bySensor) {
-    bySensor = new Map();
+function dayIndexOf(day: DayPartials): DayIndex | null {
+  if (day.partials.length === 0) return null;
+  let index = dayIndexMemory.get(day);
+  if (!index) {
+    const dayStart = day.partials[0].hourStart - (day.partials[0].hourStart % DAY_MS);
+    const hours = new Map<string, (HourPartial | undefined)[]>();
+    const profiles = new Map<string, ProfilePartial>();
+    const bySensor = new Map<string, HourPartial[]>();
     for (const p of day.partials) {
-      let profile = bySensor.get(p.sensorId);
-      if (!profile) bySensor.set(p.sensorId, (profile = emptyProfilePartial(p.sensorId, p.hourStart - (p.hourStart % DAY_MS))));
-      addHourToProfile(profile, p);
+      let list = bySensor.get(p.sensorId);
+      if (!list) bySensor.set(p.sensorId, (list = []));
+      list.push(p);
     }
-    dayProfileMemory.set(day, bySensor);
+    for (const [sensorId, partials] of bySensor) {
+      const [slots] = sensorHoursOf(sensorId, partials).values();
+      const profile = emptyProfilePartial(sensorId, dayStart);
+      for (const p of partials) addHourToProfile(profile, p);
+      hours.set(sensorId, slots);
+      profiles.set(sensorId, profile);
+    }
+    dayIndexMemory.set(day, (index = { dayStart, hours, profiles }));
   }
-  return bySensor;
+  return index;
 }
 
 /** What a refresh needs from the outside. */
@@ -182,23 +200,26 @@ export async function refreshReflections(ports: RefreshPorts, options: RefreshOp
     };
   }
 
-  const bySensor = new Map<string, HourPartial[]>();
-  for (const day of days) {
-    for (const p of day.partials) {
-      if (p.hourStart < windowStart || p.hourStart >= windowEnd) continue;
-      let list = bySensor.get(p.sensorId);
-      if (!list) bySensor.set(p.sensorId, (list = []));
-      list.push(p);
-    }
-  }
+  // Per sensor with partials in the window, its hours by day and its whole days' profile partials.
+  const bySensor = new Map<string, Map<number, readonly (HourPartial | undefined)[]>>();
   const dayProfiles = new Map<string, Map<number, ProfilePartial>>();
   for (const day of days) {
-    if (day.partials.length === 0) continue;
-    const d = day.partials[0].hourStart - (day.partials[0].hourStart % DAY_MS);
-    for (const [sensorId, profile] of dayProfilesOf(day)) {
+    const index = dayIndexOf(day);
+    if (index === null || index.dayStart >= windowEnd || index.dayStart + DAY_MS <= windowStart) continue;
+    const edge = index.dayStart < windowStart;
+    for (const [sensorId, slots] of index.hours) {
+      let sensorDays = bySensor.get(sensorId);
+      if (!sensorDays) {
+        // A sensor whose only hours of the day at the window's start precede it has no reflection.
+        if (edge && !slots.some((p) => p !== undefined && p.hourStart >= windowStart)) continue;
+        bySensor.set(sensorId, (sensorDays = new Map()));
+      }
+      sensorDays.set(index.dayStart, slots);
+    }
+    for (const [sensorId, profile] of index.profiles) {
       let list = dayProfiles.get(sensorId);
       if (!list) dayProfiles.set(sensorId, (list = new Map()));
-      list.set(d, profile);
+      list.set(index.dayStart, profile);
     }
   }
   const version = `${new Date(windowEnd).toISOString().slice(0, 13).replace(/[-T]/g, '')}-${randomUUID().slice(0, 8)}`;
