@@ -12,7 +12,13 @@ import type { QueryLogEntry, QuerySlice, SliceResult } from '../query/index.js';
 
 /** A flat key → bytes store: the lake's storage (S3 on AWS, a directory locally). */
 export interface ObjectStore {
-  put(key: string, body: Uint8Array): Promise<void>;
+  /**
+   * Stores the object whole (a reader sees the old bytes or the new, never a mix). May resolve to
+   * the new object's version token, as `version` would give it (nothing or null: unknown), so a
+   * writer that remembers what it wrote can later tell, without reading it back, that the object is
+   * still its own.
+   */
+  put(key: string, body: Uint8Array): Promise<string | null | void>;
   /** The object's bytes, or null when there is no such object. */
   get(key: string): Promise<Uint8Array | null>;
   /** Deletes the keys; a missing key is not an error. */

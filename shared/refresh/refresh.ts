@@ -29,8 +29,9 @@ export function partialDayKey(ts: number): string {
  *
  * A run that lists only the partitions named by change notes (`shared/lake/changes.ts`) trusts a
  * remembered day for every hour it does not list, so it must know the stored file is still the
- * one it remembers: `version` is the file's version token when read (null: unknown, as after this
- * process wrote it), `written` the bytes this process last put, which a re-read compares against.
+ * one it remembers: `version` is the file's version token when read or written (null: unknown, as
+ * after a put to a store that does not report it), and then `written` holds the bytes this process
+ * last put, which a re-read compares against.
  */
 interface RememberedDay {
   readonly day: DayPartials;
@@ -427,8 +428,9 @@ async function updatePartialsOnce(ports: RefreshPorts, windowStart: number, wind
     // Forgotten while the file is rewritten: a failed write leaves the next run reading the file.
     memory.days.delete(key);
     const bytes = encodeDayPartials(days[i]);
-    await lake.put(key, bytes);
-    memory.days.set(key, { day: days[i], version: null, written: bytes });
+    // With the new file's version known, the next run need not read the file back to trust memory.
+    const version = (await lake.put(key, bytes)) ?? null;
+    memory.days.set(key, { day: days[i], version, written: version === null ? bytes : null });
   });
   persisted.catch(() => {});
   return { days, scanned: changed.length, hoursInWindow, written: rewritten.length, settle: () => persisted.then(settle) };

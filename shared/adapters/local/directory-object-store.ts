@@ -22,12 +22,15 @@ export class DirectoryObjectStore implements ObjectStore {
     return join(this.root, key);
   }
 
-  async put(key: string, body: Uint8Array): Promise<void> {
+  async put(key: string, body: Uint8Array): Promise<string | null> {
     const path = this.path(key);
     await mkdir(dirname(path), { recursive: true });
     const tmp = `${path}.${randomUUID()}.tmp`;
     await writeFile(tmp, body);
+    // A rename keeps the inode, size and mtime: the version the key has once it is in place.
+    const version = versionOf(tmp);
     await rename(tmp, path);
+    return version;
   }
 
   async get(key: string): Promise<Uint8Array | null> {
@@ -40,9 +43,7 @@ export class DirectoryObjectStore implements ObjectStore {
   }
 
   async version(key: string): Promise<string | null> {
-    const s = statSync(this.path(key), { bigint: true, throwIfNoEntry: false });
-    // A put renames a new file into place, so a rewrite always changes the inode.
-    return s ? `${s.ino}-${s.size}-${s.mtimeNs}` : null;
+    return versionOf(this.path(key));
   }
 
   async delete(keys: readonly string[]): Promise<void> {
@@ -69,4 +70,10 @@ export class DirectoryObjectStore implements ObjectStore {
     walk(join(this.root, base), base === '' ? '' : `${base}/`);
     return out.filter((k) => k.startsWith(prefix)).sort();
   }
+}
+
+/** A put renames a new file into place, so a rewrite always changes the inode. */
+function versionOf(path: string): string | null {
+  const s = statSync(path, { bigint: true, throwIfNoEntry: false });
+  return s ? `${s.ino}-${s.size}-${s.mtimeNs}` : null;
 }

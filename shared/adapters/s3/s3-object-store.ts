@@ -19,8 +19,10 @@ export class S3ObjectStore implements ObjectStore {
     private readonly pageSize = 1000,
   ) {}
 
-  async put(key: string, body: Uint8Array): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.prefix + key, Body: body }));
+  async put(key: string, body: Uint8Array): Promise<string | null> {
+    const res = await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.prefix + key, Body: body }));
+    // The same ETag a HEAD of the object returns (version).
+    return res.ETag ?? null;
   }
 
   async get(key: string): Promise<Uint8Array | null> {

@@ -28,16 +28,18 @@ describe('the lake directory as an object store', () => {
     expect(await store.list('device_status/')).toEqual([]);
   });
 
-  it('gives a new version whenever an object is put again, null when there is none, and rejects a bad key', async () => {
+  it('gives a new version whenever an object is put again, the same one the put resolved to, null when there is none, and rejects a bad key', async () => {
     const store = new DirectoryObjectStore(await mkdtemp(join(tmpdir(), 'tideline-dir-store-')));
     const key = 'partials/dt=2026-01-05/partials.json.gz';
     expect(await store.version(key)).toBeNull();
-    await store.put(key, new Uint8Array([1, 2, 3]));
+    const put = await store.put(key, new Uint8Array([1, 2, 3]));
     const first = await store.version(key);
     expect(first).toMatch(/^\d+-3-\d+$/);
+    expect(put).toBe(first);
     expect(await store.version(key)).toBe(first);
-    await store.put(key, new Uint8Array([1, 2, 3]));
+    const again = await store.put(key, new Uint8Array([1, 2, 3]));
     expect(await store.version(key)).not.toBe(first);
+    expect(await store.version(key)).toBe(again);
     await expect(store.version('../outside')).rejects.toThrow('object key "../outside" must be relative without ".."');
   });
 });

@@ -46,13 +46,15 @@ describe('S3ObjectStore against a local S3 server (s3rver)', () => {
     expect(await notes.list(`${CHANGES_PREFIX}/`)).toEqual([keys[1]]);
   });
 
-  it('gives a new version when an object is rewritten with other bytes, and null when there is none', async () => {
+  it('gives a new version when an object is rewritten with other bytes, the same one the put resolved to, and null when there is none', async () => {
     const key = 'partials/dt=2026-01-05/partials.json.gz';
     expect(await store.version(key)).toBeNull();
-    await store.put(key, new Uint8Array([1, 2, 3]));
+    const put = await store.put(key, new Uint8Array([1, 2, 3]));
     const first = await store.version(key);
-    await store.put(key, new Uint8Array([1, 2, 4]));
+    expect(put).toBe(first);
+    const again = await store.put(key, new Uint8Array([1, 2, 4]));
     expect(await store.version(key)).not.toBe(first);
+    expect(await store.version(key)).toBe(again);
   });
 
   it('pages through listings longer than one response', async () => {
