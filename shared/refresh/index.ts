@@ -13,7 +13,7 @@ export {
   PARTIAL_COLUMNS,
 } from './partials.js';
 export type { HourPartial, MeasurementPartial, PressureBins, DayPartials, SketchMapping } from './partials.js';
-export { hourPartialsSql, measurementPartialsSql, deviceFailuresSql, sqlString } from './sql.js';
+export { hourPartialsSql, measurementPartialsSql, deviceFailuresSql, mayRepeatStreamPositions, sqlString } from './sql.js';
 export type { LakeSqlSource, LakeScan } from './sql.js';
 export {
   visibleLakeKeys,

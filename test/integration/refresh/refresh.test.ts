@@ -39,7 +39,7 @@ describe('refresh over a DuckDB lake and DynamoDB Local', () => {
     [1, 'notes within their grace', Date.now],
     [2, 'notes within their grace', Date.now],
     [3, 'notes let go as soon as listed', () => Date.now() + 2 * HOUR],
-  ])('equals the full recomputation after random arrivals, late data, compactions and refreshes by two processes (seed %i, %s)', async (seed, _notes, wallClock) => {
+  ])('equals the full recomputation after random arrivals, redeliveries, late data, compactions and refreshes by two processes (seed %i, %s)', async (seed, _notes, wallClock) => {
     const { env, ports } = await portsFor();
     // A second refresher on the same lake with its own memory of day partials, as two warm
     // Lambda containers would be: each may remember days the other has since rewritten.
@@ -64,8 +64,15 @@ describe('refresh over a DuckDB lake and DynamoDB Local', () => {
       i += size;
       clock = Math.max(clock, batch[batch.length - 1].ts + 1);
       const partition = Math.floor(rand() * 3);
-      offsets[partition] = await writeBatch(ports.lake, batch, { partition, firstOffset: offsets[partition] });
+      const firstOffset = offsets[partition];
+      offsets[partition] = await writeBatch(ports.lake, batch, { partition, firstOffset });
       arrived.push(...batch);
+      // At-least-once delivery: a batch redelivered with other bounds writes the same readings at the
+      // same stream positions into files whose offset ranges overlap the first delivery's.
+      if (batch.length > 1 && rand() < 0.1) {
+        const from = 1 + Math.floor(rand() * (batch.length - 1));
+        await writeBatch(ports.lake, batch.slice(from), { partition, firstOffset: firstOffset + from });
+      }
       if (rand() < 0.3) {
         const due = [...late].filter((r) => r.ts < clock && rand() < 0.5);
         if (due.length) {

@@ -6,6 +6,7 @@ import {
   hourPartialsSql,
   measurementPartialsSql,
   manifestKey,
+  mayRepeatStreamPositions,
   newestManifestKey,
   deviceFailuresSql,
   resolveVisible,
@@ -108,5 +109,29 @@ describe('the partial-aggregate SQL generator', () => {
   it('counts each stream position once and derives M2 from the sample variance', () => {
     expect(duck).toContain('row_number() OVER (PARTITION BY kafka_topic, kafka_partition, kafka_offset ORDER BY ts) AS copy_no');
     expect(duck).toContain('coalesce(var_samp(t) * (count(t) - 1), 0) AS t_m2');
+  });
+});
+
+describe('the de-duplication of stream positions', () => {
+  const next = `${DIR}/sensor_readings-0-00000000000000000100-00000000000000000180.parquet`;
+  const overlapping = `${DIR}/sensor_readings-0-00000000000000000050-00000000000000000120.parquet`;
+
+  it.each([
+    ['batch files of disjoint ranges', [a, next, b], false],
+    ['the same range on another partition', [a, b.replace('-1-', '-2-')], false],
+    ['a batch redelivered with other bounds', [a, next, overlapping], true],
+    ['a compacted file beside a late batch file', [compactedKey(DIR, 1), late], true],
+  ])('tells whether positions may repeat from the file names: %s', (_case, keys, repeats) => {
+    expect(mayRepeatStreamPositions(keys)).toBe(repeats);
+  });
+
+  it('leaves the window out on DuckDB when the names prove each position once, never on Athena', () => {
+    const scan: LakeScan = { table: 'readings', hours: [{ dir: DIR, visible: [a, next], hidden: [] }] };
+    const window = 'row_number() OVER (PARTITION BY kafka_topic, kafka_partition, kafka_offset ORDER BY ts) AS copy_no';
+    for (const gen of [hourPartialsSql, measurementPartialsSql, deviceFailuresSql]) {
+      expect(gen({ kind: 'duckdb', root: '/lake' }, scan)).not.toContain(window);
+      expect(gen({ kind: 'duckdb', root: '/lake' }, { ...scan, hours: [{ dir: DIR, visible: [a, next, overlapping], hidden: [] }] })).toContain(window);
+      expect(gen({ kind: 'athena', database: 'tideline_lake', lakeUri: 's3://lake-bucket/' }, scan)).toContain(window);
+    }
   });
 });
