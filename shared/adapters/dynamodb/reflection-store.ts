@@ -1,5 +1,5 @@
 import { promisify } from 'node:util';
-import { gunzipSync, gzip } from 'node:zlib';
+import { gunzipSync, gzip, gzipSync } from 'node:zlib';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { applyReflectionDelta, changedBuckets, reflectionDelta, type ReflectionDelta, type ReflectionPointer, type SensorReflection } from '../../reflections/index.js';
@@ -99,15 +99,17 @@ export class DynamoReflectionStore implements ReflectionStore {
   }
 
   async putReflections(reflections: Iterable<SensorReflection>, expiresAt: number): Promise<void> {
-    // Each is compressed on libuv's thread pool as soon as it arrives: gzip would otherwise hold
-    // the event loop for every sensor in turn, and a lazy caller keeps computing the next meanwhile.
+    // A whole reflection is compressed on libuv's thread pool as soon as it arrives: gzip would
+    // otherwise hold the event loop for every sensor in turn, and a lazy caller keeps computing
+    // the next meanwhile. A delta (about 1 KB of JSON) is compressed in place: in 0.1 ms, less
+    // than the round trip to a pool thread.
     const items = Array.from(reflections, (r) => {
       const key = sensorKey(r.sensorId, r.version);
       const base = this.written.get(r.sensorId);
       // Written against a base only while the base outlives this version's items.
       const delta = base && base.expiresAt >= expiresAt ? reflectionDelta(base.reflection, r) : null;
       if (delta && changedBuckets(delta) <= this.maxDeltaBuckets) {
-        return { item: { ...key, base: base!.reflection.version, expires_at: Math.floor(expiresAt / 1000) }, body: gzipAsync(JSON.stringify(delta)), whole: null };
+        return { item: { ...key, base: base!.reflection.version, expires_at: Math.floor(expiresAt / 1000) }, body: Promise.resolve(gzipSync(JSON.stringify(delta))), whole: null };
       }
       const wholeExpiresAt = expiresAt + this.baseSpanMs;
       return { item: { ...key, expires_at: Math.floor(wholeExpiresAt / 1000) }, body: gzipAsync(JSON.stringify(r)), whole: { reflection: r, expiresAt: wholeExpiresAt } };
