@@ -45,7 +45,7 @@ interface WrittenBase {
  *
  * A store that wrote a sensor's whole reflection recently writes the sensor's next versions as
  * changes against it (`ReflectionDelta`, with the base version in the item's `base`): after one
- * new hour, the profile and one bucket each of hour of day and hour of week, about a fifth of the
+ * new hour, the profile and one bucket each of hour of day and hour of week, about a tenth of the
  * bytes to encode, send and store. A reader fetches such an item's base with a second request
  * (an executor reads each version once, so once an hour). A base outlives every item written
  * against it (`baseSpanMs`); a store without one (a cold process) writes whole items, which
