@@ -9,6 +9,7 @@ import {
   QueryNotFoundError,
   parseQuerySpec,
   parseQueryTime,
+  QueryLogWriter,
   resultToArrowPieces,
   resultToJsonRows,
   runQuery,
@@ -56,14 +57,14 @@ export interface CoordinatorDeps {
   /**
    * Whether a query's response waits for its query-log write. Lambda may freeze the process as
    * soon as the handler returns, so the Lambda entry waits; a long-lived process (the local
-   * runtime) answers first and writes behind (at most 32 writes; past that a response waits for
-   * its own), and GET /metrics/sla waits for the writes in flight.
+   * runtime) answers first and writes behind, several entries to a write (QueryLogWriter), and
+   * GET /metrics/sla and `flush` wait for what is queued.
    * @default false
    */
   readonly awaitQueryLog?: boolean;
 }
 
-/** The coordinator core: its routes, and `flush` to wait for query-log writes still in flight. */
+/** The coordinator core: its routes, and `flush` to write the queued query-log entries and wait for them (call it before shutting down). */
 export interface CoordinatorApp {
   handle(req: ApiRequest): Promise<ApiResponse>;
   readonly routes: readonly Route[];
@@ -86,8 +87,6 @@ interface RouteContext {
   readonly startedAt: number;
 }
 
-/** Query-log writes that may be in flight behind responses before a response waits for its own. */
-const MAX_LOG_WRITES_BEHIND = 32;
 /** Most bytes a request body may have (a spec listing 1000 sensor ids fits). */
 export const MAX_BODY_BYTES = 256 * 1024;
 const DAY_MS = 86_400_000;
@@ -111,25 +110,14 @@ export function createCoordinatorApp(deps: CoordinatorDeps): CoordinatorApp {
   const now = deps.now ?? Date.now;
   const criticalZ = deps.criticalZ ?? 3;
   const logError = deps.logError ?? ((m, e) => console.error(m, e));
-  const awaitQueryLog = deps.awaitQueryLog ?? false;
-  /** Query-log writes in flight (written behind the response). */
-  const logWrites = new Set<Promise<void>>();
-  const flush = async () => {
-    await Promise.all(logWrites);
-  };
+  const queryLog = new QueryLogWriter(ports.queryLog, { waitForEachWrite: deps.awaitQueryLog ?? false, onError: logError });
+  const flush = () => queryLog.flush();
   const keyDigest = config.apiKey === undefined ? null : createHash('sha256').update(config.apiKey).digest();
 
   async function answer(route: string, spec: QuerySpec, ctx: RouteContext): Promise<ApiResponse> {
     const queryId = randomUUID();
-    const log = (status: number, result: QueryResult | null) => {
-      const write = ports.queryLog
-        .record({ queryId, startedAt: ctx.startedAt, latencyMs: now() - ctx.startedAt, route, status, rows: result?.rowCount ?? 0, slices: result?.stats.slices ?? 0 })
-        .catch((e) => logError('query log write failed', e))
-        .finally(() => logWrites.delete(write));
-      logWrites.add(write);
-      // Writes behind the response are bounded: past the bound a response waits for its own.
-      return awaitQueryLog || logWrites.size > MAX_LOG_WRITES_BEHIND ? write : Promise.resolve();
-    };
+    const log = (status: number, result: QueryResult | null) =>
+      queryLog.add({ queryId, startedAt: ctx.startedAt, latencyMs: now() - ctx.startedAt, route, status, rows: result?.rowCount ?? 0, slices: result?.stats.slices ?? 0 });
     let result: QueryResult & { queryId: string };
     try {
       result = await runQuery(spec, ports, { maxQueryMs: config.limits.maxQueryMs, queryId, now });
@@ -137,7 +125,7 @@ export function createCoordinatorApp(deps: CoordinatorDeps): CoordinatorApp {
       await log(e instanceof QueryError ? e.status : 500, null);
       throw e;
     }
-    // The log write runs while the result is encoded (and, unless awaitQueryLog, after the response).
+    // When the response waits for its log write (Lambda), the write runs while the result is encoded.
     const logged = log(200, result);
     const headers = { 'x-tideline-query-id': queryId, 'x-tideline-truncated': String(result.truncated), 'x-tideline-rows': String(result.rowCount) };
     const response: ApiResponse = wantsArrow(ctx.req)

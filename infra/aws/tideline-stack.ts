@@ -19,8 +19,11 @@ import { resolveSettings } from './settings.js';
 import type { ResolvedSettings, TidelineStackProps } from './stack-props.js';
 
 /** The handler of each deployed function, relative to the repository root. */
-/** Node.js flags of the executor; `npm run bench` measures with the same (see package.json). */
-export const EXECUTOR_NODE_OPTIONS = '--max-semi-space-size=64';
+/**
+ * Node.js flags of the functions that hold large batches and answers (the executor, the
+ * coordinator); `npm run bench` measures with the same and `npm start` runs with them (package.json).
+ */
+export const HOT_PATH_NODE_OPTIONS = '--max-semi-space-size=64';
 
 export const HANDLERS = {
   executor: 'functions/executor/handler.ts',
@@ -93,7 +96,7 @@ export class TidelineStack extends Stack {
       description: 'Judges MSK batches of readings against reflections; runs query slices for the coordinator',
       // A batch's judged rows live until it is written; a larger young generation keeps them out of
       // old-space collections (about 30 % faster in `npm run bench`, which runs with the same flag).
-      environment: { ...environment, NODE_OPTIONS: EXECUTOR_NODE_OPTIONS },
+      environment: { ...environment, NODE_OPTIONS: HOT_PATH_NODE_OPTIONS },
       memorySize: s.executorMemoryMb,
       timeout: Duration.seconds(s.executorTimeoutSeconds),
       vpc: this.vpcPlacement(s),
@@ -111,7 +114,8 @@ export class TidelineStack extends Stack {
     const coordinator = fn('coordinator', {
       description: 'Plans API queries, fans slices out to the executor and merges their partial results',
       timeout: Duration.seconds(30),
-      environment: { ...environment, EXECUTOR_FUNCTION_NAME: executor.function.functionName },
+      // A 50,000-row answer is merged and encoded in buffers that live until it is sent.
+      environment: { ...environment, EXECUTOR_FUNCTION_NAME: executor.function.functionName, NODE_OPTIONS: HOT_PATH_NODE_OPTIONS },
     });
     this.functions = { executor, refresh, compaction, coordinator };
 

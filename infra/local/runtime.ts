@@ -319,6 +319,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // bytes instead of through base64 and back.
     const queryConfig = loadQueryConfig(functionEnv);
     const coordinator = createCoordinatorApp({ ports: coordinatorPortsFrom(stores.config, queryConfig, stores.dynamo, stores.ports.lake), config: queryConfig, criticalZ: stores.config.judgment.criticalZ });
+    // Runs after the server closes (cleanups run last first): the last answers' query-log entries are written before the stores stop.
+    cleanups.push(() => coordinator.flush());
     const local = localRoutes({ apiKey, topics, backend, monitor, simulator, settings, stores });
     const server = await startApiServer({
       port: settings.port,

@@ -165,7 +165,8 @@ export interface SliceInvoker {
 
 /** Every API query, for GET /metrics/sla. */
 export interface QueryLog {
-  record(entry: QueryLogEntry): Promise<void>;
+  /** Stores the entries (one or more; the DynamoDB log writes 25 a request). */
+  record(entries: readonly QueryLogEntry[]): Promise<void>;
   /** Entries that started in [from, to), any order. */
   entriesBetween(from: number, to: number): Promise<QueryLogEntry[]>;
 }

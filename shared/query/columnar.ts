@@ -14,6 +14,8 @@ export type ColumnValues = Float64Array | readonly CellValue[];
 export interface Utf8Layout {
   readonly valueOffsets: Int32Array;
   readonly data: Uint8Array;
+  /** Set when every value has this many bytes (ids of one format, one status) and valueOffsets[0] is 0. */
+  readonly width?: number;
 }
 
 /**
@@ -46,7 +48,16 @@ function utf8Layout(vector: Vector): Utf8Layout {
     at += end - first;
     row += data.length;
   }
-  return { valueOffsets, data: out };
+  return { valueOffsets, data: out, width: uniformWidth(valueOffsets) };
+}
+
+/** The one byte length every value has, or undefined when lengths differ (or there are no values). */
+function uniformWidth(valueOffsets: Int32Array): number | undefined {
+  const n = valueOffsets.length - 1;
+  if (n === 0) return undefined;
+  const width = valueOffsets[1] - valueOffsets[0];
+  for (let i = 1; i < n; i++) if (valueOffsets[i + 1] - valueOffsets[i] !== width) return undefined;
+  return width;
 }
 
 /**

@@ -92,6 +92,8 @@ export function gatherUtf8(sources: readonly (ColumnValues | null)[], plan: Gath
     if (!utf8) return gatherAscii(sources, plan);
     layouts.push(utf8);
   }
+  const width = commonWidth(layouts, plan);
+  if (width !== undefined) return gatherFixedWidth(layouts, plan, width);
   const n = plan.rowCount;
   const valueOffsets = new Int32Array(n + 1);
   for (let s = 0; s < layouts.length; s++) byteLengths(valueOffsets, layouts[s].valueOffsets, plan, plan.start[s], plan.start[s + 1]);
@@ -102,6 +104,50 @@ export function gatherUtf8(sources: readonly (ColumnValues | null)[], plan: Gath
 }
 
 const EMPTY: Utf8Layout = { valueOffsets: new Int32Array(1), data: new Uint8Array(0) };
+
+/** The byte width all sources that give rows share, or undefined when one has none or they differ. */
+function commonWidth(layouts: readonly Utf8Layout[], plan: GatherPlan): number | undefined {
+  let width: number | undefined;
+  for (let s = 0; s < layouts.length; s++) {
+    if (plan.start[s] === plan.start[s + 1]) continue;
+    const w = layouts[s].width;
+    // Word copies need the bytes to start on a word (layouts made by the decoder always do).
+    if (w === undefined || (width !== undefined && w !== width) || layouts[s].data.byteOffset % 4 !== 0) return undefined;
+    width = w;
+  }
+  return width;
+}
+
+/**
+ * Values of one byte width (sensor ids, statuses): offsets are a multiple of the row and each
+ * value moves as whole words of the widest size dividing it, with no pass to measure lengths.
+ */
+function gatherFixedWidth(layouts: readonly Utf8Layout[], plan: GatherPlan, width: number): Utf8Layout {
+  const n = plan.rowCount;
+  const valueOffsets = new Int32Array(n + 1);
+  for (let r = 1; r <= n; r++) valueOffsets[r] = r * width;
+  const data = new Uint8Array(n * width);
+  const word = width % 4 === 0 ? 4 : width % 2 === 0 ? 2 : 1;
+  const words = width / word;
+  const view = (b: Uint8Array) => (word === 4 ? new Uint32Array(b.buffer, b.byteOffset, b.byteLength >> 2) : word === 2 ? new Uint16Array(b.buffer, b.byteOffset, b.byteLength >> 1) : b);
+  const out = view(data);
+  for (let s = 0; s < layouts.length; s++) {
+    const first = plan.start[s];
+    const end = plan.start[s + 1];
+    if (first === end) continue;
+    copyWords(out, view(layouts[s].data), plan, first, end, words);
+  }
+  return { valueOffsets, data, width };
+}
+
+/** `words` words per value from row row[k] of the source to row at[k] of the result. */
+function copyWords(out: Uint8Array | Uint16Array | Uint32Array, src: Uint8Array | Uint16Array | Uint32Array, { at, row }: GatherPlan, first: number, end: number, words: number): void {
+  for (let k = first; k < end; k++) {
+    const d = at[k] * words;
+    const s = row[k] * words;
+    for (let j = 0; j < words; j++) out[d + j] = src[s + j];
+  }
+}
 
 function byteLengths(offsets: Int32Array, from: Int32Array, { at, row }: GatherPlan, first: number, end: number): void {
   for (let k = first; k < end; k++) offsets[at[k] + 1] = from[row[k] + 1] - from[row[k]];

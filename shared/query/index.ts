@@ -19,6 +19,8 @@ export type { QueryPorts, RunOptions } from './run.js';
 export { VIEWS, VIEW_NAMES, VIEW_PARAMETERS, viewSpecBody } from './views.js';
 export type { ViewName, ViewDefinition } from './views.js';
 export { slaByHour, percentileCont } from './sla.js';
+export { QueryLogWriter } from './query-log-writer.js';
+export type { QueryLogWriterOptions } from './query-log-writer.js';
 export type { QueryLogEntry, SlaHour } from './sla.js';
 export { ARROW_STREAM, resultToArrow, resultToArrowPieces, resultToArrowStream, resultToJsonRows } from './encode.js';
 export type { CellValue, ColumnValues } from './columnar.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NODE_RUNTIME } from '../../infra/aws/constructs/tideline-function.js';
 import { buildApp } from '../../infra/aws/tideline-app.js';
-import { TidelineStack } from '../../infra/aws/tideline-stack.js';
+import { HOT_PATH_NODE_OPTIONS, TidelineStack } from '../../infra/aws/tideline-stack.js';
 import { TABLES, type TableSpec } from '../../shared/adapters/index.js';
 import { tableEnvVar } from '../../shared/config/index.js';
 import { ENRICHED_COLUMNS } from '../../shared/judgment/index.js';
@@ -88,6 +88,14 @@ describe('functions', () => {
     expect(vars.ATHENA_DATABASE).toBe('tideline');
     expect(vars.ATHENA_WORKGROUP).toBe('Tideline-lake');
     expect(vars.ATHENA_OUTPUT_LOCATION).toEqual({ 'Fn::Join': ['', ['s3://', { Ref: logicalId(template, 'AWS::S3::Bucket', 'LakeQueryResults') }, '/results/']] });
+  });
+
+  it.each(['Executor', 'Coordinator'])('runs the %s with the young generation the benchmarks measure with', (name) => {
+    const vars = (resourcesOf(template, 'AWS::Lambda::Function')[fnId(name)].Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(vars.NODE_OPTIONS).toBe(HOT_PATH_NODE_OPTIONS);
+    const { scripts } = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(scripts.bench).toContain(HOT_PATH_NODE_OPTIONS);
+    expect(scripts.start).toContain(HOT_PATH_NODE_OPTIONS);
   });
 
   it('gives the coordinator the executor to fan query slices out to', () => {

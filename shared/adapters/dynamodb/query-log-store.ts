@@ -1,6 +1,7 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { QueryLog } from '../../ports/index.js';
 import type { QueryLogEntry } from '../../query/index.js';
+import { batchPut } from './batch.js';
 
 const HOUR_MS = 3_600_000;
 /** Hours read at once by entriesBetween. */
@@ -19,24 +20,23 @@ export class DynamoQueryLog implements QueryLog {
     private readonly retentionMs: number,
   ) {}
 
-  async record(e: QueryLogEntry): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          hour: queryLogHour(e.startedAt),
-          // Sort key by start time, then id: unique, and an hour reads back in order.
-          query_id: `${String(e.startedAt).padStart(15, '0')}#${e.queryId}`,
-          id: e.queryId,
-          started_at: e.startedAt,
-          latency_ms: e.latencyMs,
-          route: e.route,
-          status: e.status,
-          rows: e.rows,
-          slices: e.slices,
-          expires_at: Math.floor((e.startedAt + this.retentionMs) / 1000),
-        },
-      }),
+  async record(entries: readonly QueryLogEntry[]): Promise<void> {
+    await batchPut(
+      this.doc,
+      this.table,
+      entries.map((e) => ({
+        hour: queryLogHour(e.startedAt),
+        // Sort key by start time, then id: unique, and an hour reads back in order.
+        query_id: `${String(e.startedAt).padStart(15, '0')}#${e.queryId}`,
+        id: e.queryId,
+        started_at: e.startedAt,
+        latency_ms: e.latencyMs,
+        route: e.route,
+        status: e.status,
+        rows: e.rows,
+        slices: e.slices,
+        expires_at: Math.floor((e.startedAt + this.retentionMs) / 1000),
+      })),
     );
   }
 

@@ -207,9 +207,9 @@ describe('the query API over HTTP', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const log: QueryLog = {
-      record: async (e) => {
+      record: async (entries) => {
         await gate;
-        await f.ports.queryLog.record(e);
+        await f.ports.queryLog.record(entries);
       },
       entriesBetween: (from, to) => f.ports.queryLog.entriesBetween(from, to),
     };
