@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -14,56 +14,38 @@ import {
   startDynamoDbLocal,
 } from '../../shared/adapters/index.js';
 import { DuckDbSqlEngine } from '../../shared/adapters/duckdb/index.js';
-import { backfill, csvHistorySource, parseColumnMap, readingsHistorySource, refreshReflections, type RefreshPorts } from '../../shared/refresh/index.js';
-import type { Reading } from '../../shared/readings/index.js';
+import { CHANGES_PREFIX } from '../../shared/lake/index.js';
+import { PARTIALS_PREFIX, refreshReflections, type RefreshPorts } from '../../shared/refresh/index.js';
+import type { LakeWriterReply, LakeWriterRequest } from './lake-writer.js';
 
 const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 const T_END = Date.UTC(2026, 0, 31);
-/** Refreshes after one new hour each; the median is the figure. */
-const INCREMENTAL_RUNS = 5;
+/** Full rebuilds from scratch; the median is the figure's denominator. */
+const FULL_RUNS = 3;
+/** Refreshes after one new hour each; the median is the figure's numerator. */
+const INCREMENTAL_RUNS = 11;
 
-/**
- * Collects the garbage of the step before (the CSV import, the full rebuild) so a timed refresh
- * pays only for its own; `npm run bench` runs node with --expose-gc.
- */
-function settleHeap(): void {
-  (globalThis as { gc?: () => void }).gc?.();
-}
-
-/** A day-cycle temperature, correlated pressure, noisy vibration; deterministic. */
-function reading(sensor: number, ts: number, i: number): Reading {
-  const noise = Math.sin(i * 12.9898 + sensor * 78.233) * 0.5;
-  const temperature = 20 + sensor + 5 * Math.sin((2 * Math.PI * new Date(ts).getUTCHours()) / 24) + noise;
-  return { sensor_id: `sensor-${sensor}`, ts, temperature, pressure: 100 + 0.5 * temperature + noise, vibration: 0.5 + noise / 10, status: 'OK' };
-}
-
-/** Writes 30 days of readings of `sensors` sensors as one CSV (sensor column), in time order. */
-async function historyCsv(path: string, sensors: number, stepMs: number): Promise<number> {
-  const out = createWriteStream(path);
-  out.write('ts,sensor,temperature,pressure,vibration\n');
-  let rows = 0;
-  let lines: string[] = [];
-  for (let ts = T_END - 30 * DAY; ts < T_END; ts += stepMs) {
-    for (let s = 0; s < sensors; s++) {
-      const r = reading(s, ts + s, rows);
-      lines.push(`${ts + s},${r.sensor_id},${r.temperature},${r.pressure},${r.vibration}`);
-      rows++;
-    }
-    if (lines.length > 10_000) {
-      if (!out.write(`${lines.join('\n')}\n`)) await once(out, 'drain');
-      lines = [];
-    }
-  }
-  out.end(lines.length ? `${lines.join('\n')}\n` : '');
-  await once(out, 'finish');
-  return rows;
+/** The lake writer child process (lake-writer.ts), one request at a time. */
+function lakeWriter(): { write: (request: LakeWriterRequest) => Promise<{ rows: number; seconds: number }>; stop: () => void } {
+  const child: ChildProcess = fork(new URL('./lake-writer.ts', import.meta.url), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return {
+    async write(request) {
+      child.send(request);
+      const [reply] = (await Promise.race([
+        once(child, 'message'),
+        once(child, 'exit').then(([code]) => Promise.reject(new Error(`the lake writer exited (code ${code})`))),
+      ])) as [LakeWriterReply];
+      return reply.ok ? { rows: reply.rows, seconds: reply.seconds } : Promise.reject(new Error(`the lake writer failed: ${reply.error}`));
+    },
+    stop: () => child.kill(),
+  };
 }
 
 /**
  * Refresh after one new hour versus a full 30-day rebuild for the same sensors (both write every
  * sensor's reflection to DynamoDB Local and read the lake with DuckDB), and backfill throughput
- * from a CSV (parse, validate, stage as Parquet, publish).
+ * from a CSV (parse, validate, stage as Parquet, publish). The lake is written by a child process,
+ * so the refreshing process holds only its own garbage and compiled code, as a refresh Lambda would.
  */
 export default {
   title: 'reflection refresh (incremental vs full) and backfill throughput',
@@ -73,45 +55,45 @@ export default {
     const dir = await mkdtemp(join(tmpdir(), 'tideline-bench-refresh-'));
     const dynamo = await startDynamoDbLocal();
     const sql = new DuckDbSqlEngine();
+    const writer = lakeWriter();
     try {
       const client = dynamoClientFrom({ dynamodbEndpoint: dynamo.endpoint });
       const tables = defaultTableNames('bench-');
       await createTables(client, tables);
       const lakeDir = join(dir, 'lake');
-      const lake = new DirectoryObjectStore(lakeDir);
-      const ports: RefreshPorts = { lake, reflections: new DynamoReflectionStore(documentClient(client), tables.reflections), sql, lakeSql: { kind: 'duckdb', root: lakeDir } };
+      log(`  backfill 30 days of ${sensors} sensors from CSV …`);
+      const history = await writer.write({ kind: 'history', lakeDir, csvPath: join(dir, 'history.csv'), sensors, stepMs, end: T_END });
 
-      const csv = join(dir, 'history.csv');
-      const rows = await historyCsv(csv, sensors, stepMs);
-      log(`  backfill ${rows.toLocaleString('en-US')} rows (${sensors} sensors, 30 days) from CSV …`);
-      let t = performance.now();
-      await backfill([csvHistorySource({ path: csv, columns: parseColumnMap('temperature=temperature,pressure=pressure,vibration=vibration,sensor_id=sensor,ts=ts') })], lake);
-      const backfillSeconds = (performance.now() - t) / 1000;
-
-      log('  full 30-day rebuild …');
-      settleHeap();
-      t = performance.now();
-      await refreshReflections(ports, { now: T_END });
-      const full = performance.now() - t;
+      // Each rebuild starts from nothing a refresh left: no partial files or listing records in the
+      // lake, a new lake and reflection store (no remembered days, merges or bases).
+      let ports!: RefreshPorts;
+      const full: number[] = [];
+      for (let i = 0; i < FULL_RUNS; i++) {
+        const lake = new DirectoryObjectStore(lakeDir);
+        await lake.delete([...(await lake.list(`${PARTIALS_PREFIX}/`)), ...(await lake.list(`${CHANGES_PREFIX}/`))]);
+        ports = { lake, reflections: new DynamoReflectionStore(documentClient(client), tables.reflections), sql, lakeSql: { kind: 'duckdb', root: lakeDir } };
+        log(`  full 30-day rebuild ${i + 1} of ${FULL_RUNS} …`);
+        const t = performance.now();
+        const r = await refreshReflections(ports, { now: T_END, force: true });
+        full.push(performance.now() - t);
+        if (r.hoursScanned !== 30 * 24) throw new Error(`a full rebuild read ${r.hoursScanned} hour partitions, expected ${30 * 24}`);
+      }
 
       const incremental: number[] = [];
       for (let h = 0; h < INCREMENTAL_RUNS; h++) {
         const hourStart = T_END + h * HOUR;
-        const fresh: Reading[] = [];
-        let i = 0;
-        for (let ts = hourStart; ts < hourStart + HOUR; ts += stepMs) for (let s = 0; s < sensors; s++) fresh.push(reading(s, ts + s, i++));
-        await backfill([readingsHistorySource(`live-hour-${h}`, fresh)], lake);
-        settleHeap();
-        t = performance.now();
+        await writer.write({ kind: 'hour', lakeDir, hourStart, sensors, stepMs });
+        const t = performance.now();
         const r = await refreshReflections(ports, { now: hourStart + HOUR });
         incremental.push(performance.now() - t);
         if (r.hoursScanned !== 1) throw new Error(`the refresh after one new hour read ${r.hoursScanned} hour partitions, expected 1`);
       }
-      incremental.sort((a, b) => a - b);
-      const median = incremental[INCREMENTAL_RUNS >> 1];
-      log(`  full 30-day rebuild ${full.toFixed(0)} ms; after one new hour ${incremental.map((x) => x.toFixed(0)).join(' / ')} ms (median ${median.toFixed(0)} ms)`);
-      return [figure('refresh.incremental_vs_full', median / full), figure('backfill.rows_per_s', rows / backfillSeconds)];
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+      log(`  full 30-day rebuild ${full.map((x) => x.toFixed(0)).join(' / ')} ms (median ${median(full).toFixed(0)} ms)`);
+      log(`  after one new hour, in order ${incremental.map((x) => x.toFixed(0)).join(' / ')} ms (median ${median(incremental).toFixed(0)} ms)`);
+      return [figure('refresh.incremental_vs_full', median(incremental) / median(full)), figure('backfill.rows_per_s', history.rows / history.seconds)];
     } finally {
+      writer.stop();
       await sql.close();
       await dynamo.stop();
       await rm(dir, { recursive: true, force: true });

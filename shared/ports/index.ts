@@ -144,7 +144,17 @@ export type SqlRow = Readonly<Record<string, SqlValue>>;
  */
 export interface SqlEngine {
   readonly dialect: 'duckdb' | 'athena';
-  query(sql: string): Promise<SqlRow[]>;
+  query(sql: string, options?: SqlQueryOptions): Promise<SqlRow[]>;
+}
+
+/** What a caller knows of a query that an engine may plan by. */
+export interface SqlQueryOptions {
+  /**
+   * How many lake files the query reads, when the caller listed them. DuckDB runs a query of a
+   * few files on one thread: for an hour of new data, handing work between threads costs more than
+   * it saves. Athena ignores it.
+   */
+  readonly lakeFiles?: number;
 }
 
 /** Reads alerts for the API (the executor only writes them, through AlertStore). */

@@ -460,14 +460,15 @@ async function computeHours(ports: RefreshPorts, dirs: readonly HourDirectory[])
   });
   const readings = scanOf('readings');
   const status = scanOf('deviceStatus');
+  const lakeFiles = (scan: LakeScan) => ({ lakeFiles: scan.hours.reduce((n, h) => n + h.visible.length, 0) });
   const [readingRows, failureRows] = await Promise.all([
-    readings.hours.length ? ports.sql.query(hourPartialsSql(ports.lakeSql, readings)) : [],
-    status.hours.length ? ports.sql.query(deviceFailuresSql(ports.lakeSql, status)) : [],
+    readings.hours.length ? ports.sql.query(hourPartialsSql(ports.lakeSql, readings), lakeFiles(readings)) : [],
+    status.hours.length ? ports.sql.query(deviceFailuresSql(ports.lakeSql, status), lakeFiles(status)) : [],
   ]);
   // The channel profile's query runs only when some reading of these hours carried channels:
   // a lake of sensors without channels pays nothing for it.
   const measurementRows = readingRows.some((row) => (num(row.channel_readings) ?? 0) > 0)
-    ? await ports.sql.query(measurementPartialsSql(ports.lakeSql, readings))
+    ? await ports.sql.query(measurementPartialsSql(ports.lakeSql, readings), lakeFiles(readings))
     : [];
   const partials = new Map<string, HourPartial>();
   const partialOf = (row: SqlRow) => {

@@ -6,7 +6,7 @@ import {
   type AthenaClient,
   type ColumnInfo,
 } from '@aws-sdk/client-athena';
-import type { SqlEngine, SqlRow, SqlValue } from '../../ports/index.js';
+import type { SqlEngine, SqlQueryOptions, SqlRow, SqlValue } from '../../ports/index.js';
 import { TidelineError } from '../../errors.js';
 
 /** Base of the Athena adapter's errors; carries the query execution id for the console. */
@@ -91,7 +91,8 @@ export class AthenaSqlEngine implements SqlEngine {
     this.now = options.now ?? Date.now;
   }
 
-  async query(sql: string, { signal }: { signal?: AbortSignal } = {}): Promise<SqlRow[]> {
+  /** `lakeFiles` does not matter to Athena, which plans by itself; `signal` cancels the query. */
+  async query(sql: string, { signal }: SqlQueryOptions & { signal?: AbortSignal } = {}): Promise<SqlRow[]> {
     const started = await this.client.send(
       new StartQueryExecutionCommand({
         QueryString: sql,
