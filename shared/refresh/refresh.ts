@@ -174,6 +174,24 @@ export interface RefreshResult {
  *   await refreshReflections({ lake, reflections, sql: duckdb, lakeSql: { kind: 'duckdb', root } }, { now: Date.now() });
  */
 export async function refreshReflections(ports: RefreshPorts, options: RefreshOptions): Promise<RefreshResult> {
+  try {
+    return await refreshWith(ports, options);
+  } catch (e) {
+    // Whatever failed, the next run reads the version in force again.
+    knownPointers.delete(ports.reflections);
+    throw e;
+  }
+}
+
+/**
+ * The version in force as this process last read or flipped it, per reflection store: a refresh
+ * process (a warm Lambda, the local timer) is usually the only writer of the pointer, so it need
+ * not read it every run. The flip stays conditional on it, so another writer's flip is noticed
+ * there (see `flip`).
+ */
+const knownPointers = new WeakMap<ReflectionStore, ReflectionPointer | null>();
+
+async function refreshWith(ports: RefreshPorts, options: RefreshOptions): Promise<RefreshResult> {
   assertDialect(ports.sql, ports.lakeSql);
   const windows = options.windows ?? REFLECTION_WINDOWS;
   const log = options.log ?? (() => {});
@@ -181,9 +199,10 @@ export async function refreshReflections(ports: RefreshPorts, options: RefreshOp
   const windowEnd = Math.floor(options.now / HOUR_MS) * HOUR_MS;
   const windowStart = windowEnd - Math.max(windows.hourOfDayDays, windows.hourOfWeekDays, windows.profileDays) * DAY_MS;
   const updating = updatePartials(ports, windowStart, windowEnd, { wallNow: wallClock(), fullListingEveryMs: options.fullListingEveryMs ?? DAY_MS, log });
-  // The version this refresh starts from (its flip is conditional on it): read once the lake's
-  // listings are under way, while the new hours are computed, and awaited only where it is needed.
-  const pointerRead = ports.reflections.currentPointer();
+  // The version this refresh starts from (its flip is conditional on it): known from the last run,
+  // or read once the lake's listings are under way, while the new hours are computed.
+  const remembered = knownPointers.has(ports.reflections);
+  const pointerRead = remembered ? Promise.resolve(knownPointers.get(ports.reflections) ?? null) : ports.reflections.currentPointer();
   pointerRead.catch(() => {});
   const { days, scanned, hoursInWindow, written, settle } = await updating;
   // The partials this run wrote are durable: the notes it consumed go while it merges, and
@@ -192,6 +211,7 @@ export async function refreshReflections(ports: RefreshPorts, options: RefreshOp
   settled.catch(() => {});
   await dropExpiredPartials(ports.lake, windowStart);
   const pointer = await pointerRead;
+  knownPointers.set(ports.reflections, pointer);
   if (!options.force && scanned === 0 && pointer !== null && pointer.windowEnd === windowEnd) {
     await settled;
     log('lake unchanged since the version in force', { version: pointer.version });
@@ -242,12 +262,34 @@ export async function refreshReflections(ports: RefreshPorts, options: RefreshOp
   await ports.reflections.putReflections(merged(), refreshedAt + (options.versionTtlMs ?? 30 * DAY_MS));
   const next: ReflectionPointer = { version, refreshedAt, windowEnd };
   await settled;
-  await ports.reflections.flipPointer(next, pointer?.version ?? null);
-  log('reflections refreshed', { version, previousVersion: pointer?.version ?? null, sensors: reflections.length, hoursScanned: scanned });
+  const previousVersion = await flip(ports.reflections, next, pointer, remembered);
+  knownPointers.set(ports.reflections, next);
+  log('reflections refreshed', { version, previousVersion, sensors: reflections.length, hoursScanned: scanned });
   return {
-    version, previousVersion: pointer?.version ?? null, wroteVersion: true, windowEnd, refreshedAt,
+    version, previousVersion, wroteVersion: true, windowEnd, refreshedAt,
     sensors: reflections.length, hoursScanned: scanned, hoursInWindow, partialFilesWritten: written,
   };
+}
+
+/**
+ * Flips the pointer from `from` to `next`; returns the version it flipped from. When `from` was
+ * remembered rather than read and the flip fails, the version in force is read: if another writer
+ * flipped meanwhile to a window no later than `next`'s, `next` replaces it (both are whole
+ * versions of the lake, and `next` is the later or equal window); if `next` is already in force
+ * (a flip that succeeded but whose answer was lost), that is success. Otherwise the error stands.
+ */
+async function flip(store: ReflectionStore, next: ReflectionPointer, from: ReflectionPointer | null, remembered: boolean): Promise<string | null> {
+  try {
+    await store.flipPointer(next, from?.version ?? null);
+    return from?.version ?? null;
+  } catch (e) {
+    if (!remembered) throw e;
+    const inForce = await store.currentPointer();
+    if (inForce?.version === next.version) return from?.version ?? null;
+    if (inForce?.version === from?.version || (inForce !== null && inForce.windowEnd > next.windowEnd)) throw e;
+    await store.flipPointer(next, inForce?.version ?? null);
+    return inForce?.version ?? null;
+  }
 }
 
 interface UpdateContext {

@@ -44,7 +44,7 @@ function killable(ports: RefreshPorts, killAt: number, rand: () => number): Refr
     },
     flipPointer: (p, e) => step(() => ports.reflections.flipPointer(p, e)),
   };
-  const sql: SqlEngine = { dialect: ports.sql.dialect, query: (q) => step(() => ports.sql.query(q)) };
+  const sql: SqlEngine = { dialect: ports.sql.dialect, query: (q, o) => step(() => ports.sql.query(q, o)) };
   return { ...ports, lake, reflections, sql, calls: () => calls };
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DirectoryObjectStore } from '../../../shared/adapters/index.js';
+import { DirectoryObjectStore, documentClient, DynamoReflectionStore, ReflectionPointerConflictError } from '../../../shared/adapters/index.js';
 import { DuckDbSqlEngine } from '../../../shared/adapters/duckdb/index.js';
 import type { Reading } from '../../../shared/readings/index.js';
 import { reflectionFromReadings } from '../../../shared/reflections/index.js';
@@ -152,6 +152,47 @@ describe('refresh over a DuckDB lake and DynamoDB Local', () => {
     const got = await ports.reflections.getReflections(pointer!.version, SENSORS);
     expect(Object.keys(got.get('sensor-0')!.profile!.channelSteps!).sort()).toEqual(['Current', 'Volume_Flow_RateRMS', 'pressure', 'temperature', 'vibration']);
     expect(got.get('sensor-2')!.profile!.channelSteps).toBeUndefined();
+  });
+
+  it('reads the version in force once per process, and replaces a version another writer flipped meanwhile unless its window is later', async () => {
+    const { env, ports } = await portsFor();
+    let reads = 0;
+    const counted: RefreshPorts = {
+      ...ports,
+      reflections: {
+        currentPointer: () => (reads++, ports.reflections.currentPointer()),
+        getReflections: (v, ids) => ports.reflections.getReflections(v, ids),
+        putReflections: (r, e) => ports.reflections.putReflections(r, e),
+        flipPointer: (p, e) => ports.reflections.flipPointer(p, e),
+      },
+    };
+    const history = generateReadings({ sensors: 3, start: T0 - 4 * DAY, end: T0 + 5 * HOUR, stepMs: HOUR, seed: 5 });
+    const hourOf = (h: number) => history.filter((r) => r.ts >= T0 + h * HOUR && r.ts < T0 + (h + 1) * HOUR);
+    await writeBatch(ports.lake, history.filter((r) => r.ts < T0), { partition: 0, firstOffset: 0 });
+    await refreshReflections(counted, { now: T0, windows: WINDOWS });
+    await writeBatch(ports.lake, hourOf(0), { partition: 0, firstOffset: 1_000 });
+    await refreshReflections(counted, { now: T0 + HOUR, windows: WINDOWS });
+    expect(reads).toBe(1);
+
+    // Another process (its own store and memory) refreshes the same lake and flips the pointer.
+    const other: RefreshPorts = { ...ports, lake: new DirectoryObjectStore(env.lakeDir), reflections: new DynamoReflectionStore(documentClient(env.dynamo), env.config.tables.reflections) };
+    await writeBatch(ports.lake, hourOf(1), { partition: 0, firstOffset: 2_000 });
+    const theirs = await refreshReflections(other, { now: T0 + 2 * HOUR, windows: WINDOWS });
+    await writeBatch(ports.lake, hourOf(2), { partition: 0, firstOffset: 3_000 });
+    const ours = await refreshReflections(counted, { now: T0 + 3 * HOUR, windows: WINDOWS });
+    expect(reads).toBe(2);
+    expect(ours.previousVersion).toBe(theirs.version);
+    expect((await ports.reflections.currentPointer())?.version).toBe(ours.version);
+    await expectMatchesFullRecomputation(ports, history.filter((r) => r.ts < T0 + 3 * HOUR));
+
+    // A version of a later window stays in force: this refresh fails, and the next reads again.
+    await writeBatch(ports.lake, hourOf(3), { partition: 0, firstOffset: 4_000 });
+    const later = await refreshReflections(other, { now: T0 + 5 * HOUR, windows: WINDOWS });
+    await expect(refreshReflections(counted, { now: T0 + 4 * HOUR, windows: WINDOWS })).rejects.toBeInstanceOf(ReflectionPointerConflictError);
+    expect((await ports.reflections.currentPointer())?.version).toBe(later.version);
+    expect(reads).toBe(3);
+    await refreshReflections(counted, { now: T0 + 5 * HOUR, windows: WINDOWS });
+    expect(reads).toBe(4);
   });
 
   it('counts FAILED device_status events into the failure history', async () => {
