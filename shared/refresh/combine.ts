@@ -29,10 +29,13 @@ export interface ProfilePartial {
   readonly total: HourPartial;
   day: Moments;
   night: Moments;
+  /** The start of the first and of the last hour merged in (Infinity and −Infinity: none yet). */
+  first: number;
+  last: number;
 }
 
 export function emptyProfilePartial(sensorId: string, start: number): ProfilePartial {
-  return { total: emptyHourPartial(sensorId, start), day: EMPTY_MOMENTS, night: EMPTY_MOMENTS };
+  return { total: emptyHourPartial(sensorId, start), day: EMPTY_MOMENTS, night: EMPTY_MOMENTS, first: Infinity, last: -Infinity };
 }
 
 /** Adds one hour to a profile partial. */
@@ -40,15 +43,24 @@ export function addHourToProfile(into: ProfilePartial, p: HourPartial): void {
   mergeTotalsInto(into.total, p);
   if (isNightHour(hourOfDay(p.hourStart))) into.night = mergeMoments(into.night, p.temperature);
   else into.day = mergeMoments(into.day, p.temperature);
+  into.first = Math.min(into.first, p.hourStart);
+  into.last = Math.max(into.last, p.hourStart);
 }
 
-function mergeProfileInto(into: ProfilePartial, from: ProfilePartial): void {
+export function mergeProfileInto(into: ProfilePartial, from: ProfilePartial): void {
   mergeTotalsInto(into.total, from.total);
   into.day = mergeMoments(into.day, from.day);
   into.night = mergeMoments(into.night, from.night);
+  into.first = Math.min(into.first, from.first);
+  into.last = Math.max(into.last, from.last);
 }
 
-/** A sensor's profile partials of whole UTC days, by day start: merged once, used by every refresh that remembers the day. */
+/**
+ * A sensor's profile partials by UTC day start, each of some of the day's hours: merged once,
+ * used by every refresh that remembers the day. One stands for exactly the day's hours of the
+ * sensor from its `first` on (a whole day, or the day the window starts in from the window's
+ * first hour), and is used when those all lie in the profile window.
+ */
 export type DayProfiles = ReadonlyMap<number, ProfilePartial>;
 
 /**
@@ -112,11 +124,17 @@ export function reflectionFromPartials(
   let channelReadings = 0;
   for (const [d, slots] of days) {
     if (d >= windowEnd || d + DAY_MS <= earliest) continue;
-    // A whole day with a day profile needs only its hours of stale buckets, unless it has channel
-    // readings: the channel profile merges every hour with measurements, in time order.
-    const dayProfile = wholeDay(d) ? dayProfiles?.get(d) : undefined;
+    // A day with a day profile of its hours in the window needs only its hours of stale buckets,
+    // unless it has channel readings: the channel profile merges every hour with measurements, in
+    // time order. Whole days merge below, once for all; the others (the day in progress, the day
+    // the window starts in) here.
+    const given = dayProfiles?.get(d);
+    const dayProfile = given !== undefined && given.first >= profileStart && given.last < windowEnd ? given : undefined;
     const everyHour = dayProfile === undefined || dayProfile.total.channelReadings > 0;
-    if (dayProfile !== undefined) channelReadings += dayProfile.total.channelReadings;
+    if (dayProfile !== undefined) {
+      channelReadings += dayProfile.total.channelReadings;
+      if (!wholeDay(d)) mergeProfileInto(profileAcc, dayProfile);
+    }
     const weekAt = hourOfWeek(d);
     for (let h = 0; h < 24; h++) {
       if (!everyHour && staleDay[h] === 0 && staleWeek[weekAt + h] === 0) continue;

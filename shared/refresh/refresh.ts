@@ -3,7 +3,7 @@ import { CHANGE_NOTE_GRACE_MS, CHANGES_PREFIX, hourPartition, LAKE_PREFIX, parse
 import type { ObjectStore, ReflectionStore, SqlEngine, SqlRow } from '../ports/index.js';
 import { emptyCoMoments } from '../stats/index.js';
 import { REFLECTION_WINDOWS, type ReflectionPointer, type SensorReflection } from '../reflections/index.js';
-import { addHourToProfile, emptyProfilePartial, reflectionFromPartials, sensorHoursOf, type MergeCarry, type MergeMemo, type ProfilePartial, type ReflectionWindows } from './combine.js';
+import { addHourToProfile, emptyProfilePartial, mergeProfileInto, reflectionFromPartials, sensorHoursOf, type MergeCarry, type MergeMemo, type ProfilePartial, type ReflectionWindows } from './combine.js';
 import { addToBins, decodeDayPartials, emptyHourPartial, encodeDayPartials, type DayPartials, type HourPartial } from './partials.js';
 import { assertDialect, deviceFailuresSql, hourPartialsSql, measurementPartialsSql, type LakeScan, type LakeSqlSource } from './sql.js';
 import { fingerprintOf, groupByHour, visibleHourFiles, type HourDirectory } from './visibility.js';
@@ -68,6 +68,33 @@ interface DayIndex {
   readonly dayStart: number;
   readonly hours: Map<string, (HourPartial | undefined)[]>;
   readonly profiles: Map<string, ProfilePartial>;
+  /**
+   * Per sensor, the profile partials of its hours from each hour of day on (index h: hours h–23),
+   * built when the day is the one the window starts in: for the 24 runs it stays so, the window's
+   * part of it is one partial instead of up to 24 merges per sensor.
+   */
+  tails: Map<string, ProfilePartial[]> | null;
+}
+
+/** `sensorId`'s profile partial of the day's hours from `from` on. */
+function tailOf(index: DayIndex, sensorId: string, from: number): ProfilePartial | undefined {
+  const slots = index.hours.get(sensorId);
+  if (slots === undefined) return undefined;
+  index.tails ??= new Map();
+  let tails = index.tails.get(sensorId);
+  if (!tails) {
+    tails = new Array<ProfilePartial>(25);
+    tails[24] = emptyProfilePartial(sensorId, index.dayStart);
+    for (let h = 23; h >= 0; h--) {
+      const tail = emptyProfilePartial(sensorId, index.dayStart);
+      mergeProfileInto(tail, tails[h + 1]);
+      const p = slots[h];
+      if (p !== undefined) addHourToProfile(tail, p);
+      tails[h] = tail;
+    }
+    index.tails.set(sensorId, tails);
+  }
+  return tails[Math.max(0, Math.ceil((from - index.dayStart) / HOUR_MS))];
 }
 const dayIndexMemory = new WeakMap<DayPartials, DayIndex>();
 
@@ -91,7 +118,7 @@ function dayIndexOf(day: DayPartials): DayIndex | null {
       hours.set(sensorId, slots);
       profiles.set(sensorId, profile);
     }
-    dayIndexMemory.set(day, (index = { dayStart, hours, profiles }));
+    dayIndexMemory.set(day, (index = { dayStart, hours, profiles, tails: null }));
   }
   return index;
 }
@@ -221,7 +248,8 @@ async function refreshWith(ports: RefreshPorts, options: RefreshOptions): Promis
     };
   }
 
-  // Per sensor with partials in the window, its hours by day and its whole days' profile partials.
+  // Per sensor with partials in the window, its hours by day and its days' profile partials.
+  const profileStart = windowEnd - windows.profileDays * DAY_MS;
   const bySensor = new Map<string, Map<number, readonly (HourPartial | undefined)[]>>();
   const dayProfiles = new Map<string, Map<number, ProfilePartial>>();
   for (const day of days) {
@@ -237,10 +265,14 @@ async function refreshWith(ports: RefreshPorts, options: RefreshOptions): Promis
       }
       sensorDays.set(index.dayStart, slots);
     }
+    // The day the profile window starts in counts from the window's first hour.
+    const profileEdge = index.dayStart < profileStart;
     for (const [sensorId, profile] of index.profiles) {
+      const partial = profileEdge ? tailOf(index, sensorId, profileStart) : profile;
+      if (partial === undefined) continue;
       let list = dayProfiles.get(sensorId);
       if (!list) dayProfiles.set(sensorId, (list = new Map()));
-      list.set(index.dayStart, profile);
+      list.set(index.dayStart, partial);
     }
   }
   const version = `${new Date(windowEnd).toISOString().slice(0, 13).replace(/[-T]/g, '')}-${randomUUID().slice(0, 8)}`;

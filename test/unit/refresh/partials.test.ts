@@ -81,6 +81,29 @@ describe('hour partials', () => {
     expectReflectionsClose(got, reflectionFromPartials('sensor-1', 'v', partials, asOf));
   });
 
+  it('take the day in progress and the window\'s first day as one partial each when their profiles cover just the window\'s hours', () => {
+    const readings = generateReadings({ sensors: 1, start: T0 - 95 * DAY, end: T0 + 2 * DAY, stepMs: 53 * 60_000, missingRate: 0.1, seed: 9 });
+    const asOf = T0 + 5 * HOUR;
+    const profileStart = asOf - 90 * DAY;
+    const partials = partialsOf(readings).filter((p) => p.hourStart < asOf);
+    const days = new Map<number, ProfilePartial>();
+    for (const p of partials) {
+      // The first day's partial starts at the window's first hour, as the refresh builds it.
+      if (p.hourStart < profileStart) continue;
+      const d = p.hourStart - (p.hourStart % DAY);
+      if (!days.has(d)) days.set(d, emptyProfilePartial('sensor-0', d));
+      addHourToProfile(days.get(d)!, p);
+    }
+    const today = days.get(asOf - (asOf % DAY))!;
+    expect(today.last).toBeLessThan(asOf);
+    const got = reflectionFromPartials('sensor-0', 'v', partials, asOf, undefined, days);
+    expectReflectionsClose(got, reflectionFromReadings('sensor-0', 'v', readings, asOf));
+    // A day profile with an hour outside the window is not taken: its hours merge one by one.
+    const outside = emptyProfilePartial('sensor-0', asOf - (asOf % DAY));
+    addHourToProfile(outside, { ...partials[partials.length - 1], hourStart: asOf + HOUR });
+    expectReflectionsClose(reflectionFromPartials('sensor-0', 'v', partials, asOf, undefined, new Map([...days, [asOf - (asOf % DAY), outside]])), got);
+  });
+
   it('merge again only the buckets whose hours changed or slid, into the reflection a merge from scratch gives', () => {
     const readings = generateReadings({ sensors: 1, start: T0 - 95 * DAY, end: T0 + 2 * DAY, stepMs: 41 * 60_000, missingRate: 0.1, seed: 3 });
     const daysOf = (partials: HourPartial[]) => {
