@@ -92,8 +92,9 @@ interface WrittenBase {
  * Each sensor of a version has one entry in one of the version's P pack items (`pack#<k>`, k =
  * murmur2 of the sensor id mod P): its delta and base version, or a mark that it is whole. Deltas
  * of about 0.5 KB each would cost a write unit and, on DynamoDB Local, a SQLite transaction apiece;
- * packed, a refresh writes a few items of about 3 KB. P rides in the version's head item; a
- * version without one was written one item per sensor (a delta item names its `base`), by a
+ * packed, a refresh writes a few items of about 3 KB. P rides in the version's head item (and on
+ * the pointer, when this store wrote the version it flips to, so a reader skips the head); a
+ * version without a head was written one item per sensor (a delta item names its `base`), by a
  * release before packs, and is read that way. Items written as a JSON string (before gzip) are
  * still read.
  */
@@ -118,6 +119,8 @@ export class DynamoReflectionStore implements ReflectionStore {
   async currentPointer(): Promise<ReflectionPointer | null> {
     const res = await this.doc.send(new GetCommand({ TableName: this.table, Key: POINTER_KEY, ConsistentRead: true }));
     if (!res.Item) return null;
+    // The writer leaves the version's pack count on the pointer: a reader spares the head read.
+    if (Number.isInteger(res.Item.packs) && res.Item.packs >= 1) this.rememberPackCount(res.Item.version, res.Item.packs);
     return { version: res.Item.version, refreshedAt: res.Item.refreshed_at, windowEnd: res.Item.window_end };
   }
 
@@ -210,7 +213,14 @@ export class DynamoReflectionStore implements ReflectionStore {
       await this.doc.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...POINTER_KEY, version: pointer.version, refreshed_at: pointer.refreshedAt, window_end: pointer.windowEnd },
+          Item: {
+            ...POINTER_KEY,
+            version: pointer.version,
+            refreshed_at: pointer.refreshedAt,
+            window_end: pointer.windowEnd,
+            // Known only to the store that wrote the version; others' readers read the head.
+            packs: this.packCounts.get(pointer.version),
+          },
           ConditionExpression: expectedVersion === null ? 'attribute_not_exists(pk)' : 'version = :expected',
           ExpressionAttributeValues: expectedVersion === null ? undefined : { ':expected': expectedVersion },
         }),

@@ -140,6 +140,21 @@ describe('DynamoDB reflection store (DynamoDB Local)', () => {
       expect(bases).toEqual({ v1: null, v2: 'v1', v3: null, v4: 'v3', v5: null });
       expect((await itemsOf(env, 'sensor#sensor-1')).map((i) => i.sk)).toEqual(['v#v1', 'v#v3', 'v#v5']);
     });
+    it('leaves the pack count on the pointer it flips, so a reader of the pointer needs no head', async () => {
+      const env = await testEnvironment();
+      const writer = store(env);
+      await writer.putReflections(next('v1', T0 - HOUR), Date.now() + DAY);
+      const v2 = next('v2', T0);
+      await writer.putReflections(v2, Date.now() + DAY);
+      await writer.flipPointer({ version: 'v2', refreshedAt: T0, windowEnd: T0 }, null);
+      expect((await getItem(env, 'pointer', 'current'))?.packs).toBe(1);
+      // Without its head, only a reader that read the pointer still finds the packs.
+      await documentClient(env.dynamo).send(new DeleteCommand({ TableName: env.config.tables.reflections, Key: { pk: 'head', sk: 'v#v2' } }));
+      expect((await store(env).getReflections('v2', ['sensor-0'])).size).toBe(0);
+      const reader = store(env);
+      expect((await reader.currentPointer())?.version).toBe('v2');
+      expect((await reader.getReflections('v2', ['sensor-0'])).get('sensor-0')).toEqual(v2[0]);
+    });
   });
 
   describe('a fleet', () => {
