@@ -2,7 +2,7 @@ export { TABLES, defaultTableNames } from './dynamodb/tables.js';
 export type { TableSpec, TableName, TableNames, KeyAttribute } from './dynamodb/tables.js';
 export { createTables } from './dynamodb/create-tables.js';
 export { documentClient, batchGet, batchPut } from './dynamodb/batch.js';
-export { DynamoReflectionStore, ReflectionPointerConflictError } from './dynamodb/reflection-store.js';
+export { DynamoReflectionStore, ReflectionPointerConflictError, ReflectionVersionIncompleteError, ReflectionPackTooLargeError } from './dynamodb/reflection-store.js';
 export { DynamoIngestStateStore } from './dynamodb/ingest-state-store.js';
 export { DynamoMinuteSummaryStore, minuteClassKey } from './dynamodb/minute-summary-store.js';
 export { DynamoAlertStore } from './dynamodb/alert-store.js';
@@ -14,7 +14,7 @@ export { startDynamoDbLocal, freePort, DynamoDbLocalError } from './local/dynamo
 export type { DynamoDbLocal } from './local/dynamodb-local.js';
 export { EmbeddedLog, EmbeddedLogError } from './local/embedded-log.js';
 export type { EmbeddedLogOptions, RecordToProduce, RecordPosition } from './local/embedded-log.js';
-export { murmur2, partitionForKey } from './local/murmur2.js';
+export { murmur2, partitionForKey } from './murmur2.js';
 export { KAFKA_AUTH, KAFKA_COMPRESSION, loadKafkaSettings, parseBrokerList, resolveBrokers, kafkaClientConfig, brokerSetting, authSetting } from './kafka/config.js';
 export type { KafkaSettings, KafkaAuth, KafkaCompression } from './kafka/config.js';
 export { KafkaClientError, explainKafkaError } from './kafka/errors.js';

@@ -30,11 +30,15 @@ async function inParallel<T>(items: readonly T[], size: number, fn: (chunk: T[])
   await settleAll(Array.from({ length: Math.min(PARALLEL, chunks.length) }, worker));
 }
 
-/** BatchGetItem over any number of keys, retrying unprocessed keys with backoff. */
+/**
+ * BatchGetItem over any number of keys, retrying unprocessed keys with backoff. `consistentRead`
+ * costs twice the read units; for items that must be there, just written by another process.
+ */
 export async function batchGet(
   doc: DynamoDBDocumentClient,
   table: string,
   keys: readonly Record<string, unknown>[],
+  options: { readonly consistentRead?: boolean } = {},
 ): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   await inParallel(keys, MAX_GET, async (chunk) => {
@@ -42,7 +46,7 @@ export async function batchGet(
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= MAX_ATTEMPTS) throw new Error(`BatchGetItem on ${table}: ${pending.length} keys still unprocessed after ${MAX_ATTEMPTS} attempts`);
       if (attempt > 0) await sleep(25 * 2 ** attempt);
-      const res = await doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }));
+      const res = await doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: options.consistentRead } } }));
       out.push(...((res.Responses?.[table] ?? []) as Record<string, unknown>[]));
       pending = (res.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
     }

@@ -20,7 +20,7 @@ export interface TableSpec {
 }
 
 export const TABLES = {
-  /** Versioned reflections (one item per sensor and version) and the pointer to the version in force. */
+  /** Versioned reflections (whole items per sensor, packs of changes, a head per version) and the pointer to the version in force. */
   reflections: {
     id: 'Reflections',
     defaultName: 'tideline-reflections',

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { TidelineError } from '../../errors.js';
 import type { ProducedRecord } from '../../readings/index.js';
-import { partitionForKey } from './murmur2.js';
+import { partitionForKey } from '../murmur2.js';
 
 /** The embedded log was used wrongly or its files are unreadable; the message says which and how to fix it. */
 export class EmbeddedLogError extends TidelineError {}

@@ -2,7 +2,8 @@
  * Kafka's default partitioner: murmur2 (seed 0x9747b28c) of the key bytes, made positive by
  * masking the sign bit, modulo the partition count. The same hash as the Java client's
  * `Utils.murmur2` and kafkajs's `DefaultPartitioner`, so a key lands on the same partition
- * locally as on MSK.
+ * locally as on MSK. The DynamoDB reflection store spreads sensors over its pack items by the same
+ * hash: one well-tested hash, not a second one.
  * @see https://github.com/apache/kafka/blob/trunk/clients/src/main/java/org/apache/kafka/common/utils/Utils.java
  */
 const SEED = 0x9747b28c;
