@@ -495,9 +495,11 @@ async function updatePartialsOnce(ports: RefreshPorts, windowStart: number, wind
     days[i] = { partials, fingerprints };
     rewritten.push(i);
   }
-  // The day files are written while the caller merges; settling waits for them, so no note goes
-  // (and no pointer flips) before the partials it rests on are stored.
-  const persisted = mapLimit(rewritten, 16, async (i) => {
+  // The day files are written while the caller merges and writes the reflections; settling waits
+  // for them, so no note goes (and no pointer flips) before the partials it rests on are stored.
+  // Encoding starts on the next turn of the event loop: by then the caller has merged and is
+  // waiting on its write, so the JSON and gzip of the day files (1–3 ms) are off its path.
+  const persisted = new Promise<void>((resolve) => setImmediate(resolve)).then(() => mapLimit(rewritten, 16, async (i) => {
     const key = partialDayKey(dayStarts[i]);
     // Forgotten while the file is rewritten: a failed write leaves the next run reading the file.
     memory.days.delete(key);
@@ -505,7 +507,7 @@ async function updatePartialsOnce(ports: RefreshPorts, windowStart: number, wind
     // With the new file's version known, the next run need not read the file back to trust memory.
     const version = (await lake.put(key, bytes)) ?? null;
     memory.days.set(key, { day: days[i], version, written: version === null ? bytes : null });
-  });
+  }));
   persisted.catch(() => {});
   return { days, scanned: changed.length, hoursInWindow, written: rewritten.length, settle: () => persisted.then(settle) };
 }
