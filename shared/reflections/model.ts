@@ -59,6 +59,11 @@ export interface ReflectionPointer {
   readonly refreshedAt: number;
   /** Event time up to which the lake was read (exclusive). */
   readonly windowEnd: number;
+  /**
+   * A digest of the hour partials the version was merged from (shared/refresh): a refresh that
+   * finds the same ones keeps the version. Absent on versions written before it was recorded.
+   */
+  readonly builtFrom?: string;
 }
 
 /** Window lengths of the reflections (days). */

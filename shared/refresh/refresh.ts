@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { CHANGE_NOTE_GRACE_MS, CHANGES_PREFIX, hourPartition, LAKE_PREFIX, parseChangeNote, type LakeChangeNote } from '../lake/index.js';
 import type { ObjectStore, ReflectionStore, SqlEngine, SqlRow } from '../ports/index.js';
 import { emptyCoMoments } from '../stats/index.js';
@@ -239,7 +239,10 @@ async function refreshWith(ports: RefreshPorts, options: RefreshOptions): Promis
   await dropExpiredPartials(ports.lake, windowStart);
   const pointer = await pointerRead;
   knownPointers.set(ports.reflections, pointer);
-  if (!options.force && scanned === 0 && pointer !== null && pointer.windowEnd === windowEnd) {
+  // The version in force is kept only if it was merged from these very partials: a refresh that
+  // stored new partials and died before its flip left partials that no hour's fingerprint tells apart.
+  const builtFrom = partialsDigest(days, windows);
+  if (!options.force && pointer !== null && pointer.windowEnd === windowEnd && pointer.builtFrom === builtFrom) {
     await settled;
     log('lake unchanged since the version in force', { version: pointer.version });
     return {
@@ -292,7 +295,7 @@ async function refreshWith(ports: RefreshPorts, options: RefreshOptions): Promis
   }
   const refreshedAt = wallClock();
   await ports.reflections.putReflections(merged(), refreshedAt + (options.versionTtlMs ?? 30 * DAY_MS));
-  const next: ReflectionPointer = { version, refreshedAt, windowEnd };
+  const next: ReflectionPointer = { version, refreshedAt, windowEnd, builtFrom };
   await settled;
   const previousVersion = await flip(ports.reflections, next, pointer, remembered);
   knownPointers.set(ports.reflections, next);
@@ -322,6 +325,27 @@ async function flip(store: ReflectionStore, next: ReflectionPointer, from: Refle
     await store.flipPointer(next, inForce?.version ?? null);
     return inForce?.version ?? null;
   }
+}
+
+/** Per day partials object (never changed once built), the digest of its hours' fingerprints. */
+const dayDigests = new WeakMap<DayPartials, string>();
+
+/**
+ * What a version is merged from: the windows and the fingerprint of every hour of the days the
+ * windows touch. Equal digests (and window ends) give equal reflections.
+ */
+function partialsDigest(days: readonly DayPartials[], windows: ReflectionWindows): string {
+  const digest = createHash('sha256').update(`${windows.hourOfDayDays},${windows.hourOfWeekDays},${windows.profileDays}`);
+  for (const day of days) {
+    let d = dayDigests.get(day);
+    if (d === undefined) {
+      const hours = createHash('sha256');
+      for (const [hour, fingerprint] of [...day.fingerprints].sort((a, b) => a[0] - b[0])) hours.update(`${hour}:${fingerprint}\n`);
+      dayDigests.set(day, (d = hours.digest('base64url')));
+    }
+    digest.update(d);
+  }
+  return digest.digest('base64url').slice(0, 22);
 }
 
 interface UpdateContext {

@@ -121,7 +121,12 @@ export class DynamoReflectionStore implements ReflectionStore {
     if (!res.Item) return null;
     // The writer leaves the version's pack count on the pointer: a reader spares the head read.
     if (Number.isInteger(res.Item.packs) && res.Item.packs >= 1) this.rememberPackCount(res.Item.version, res.Item.packs);
-    return { version: res.Item.version, refreshedAt: res.Item.refreshed_at, windowEnd: res.Item.window_end };
+    return {
+      version: res.Item.version,
+      refreshedAt: res.Item.refreshed_at,
+      windowEnd: res.Item.window_end,
+      ...(typeof res.Item.built_from === 'string' ? { builtFrom: res.Item.built_from } : {}),
+    };
   }
 
   async getReflections(version: string, sensorIds: readonly string[]): Promise<Map<string, SensorReflection>> {
@@ -218,6 +223,7 @@ export class DynamoReflectionStore implements ReflectionStore {
             version: pointer.version,
             refreshed_at: pointer.refreshedAt,
             window_end: pointer.windowEnd,
+            built_from: pointer.builtFrom,
             // Known only to the store that wrote the version; others' readers read the head.
             packs: this.packCounts.get(pointer.version),
           },

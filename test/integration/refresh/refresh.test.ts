@@ -195,6 +195,37 @@ describe('refresh over a DuckDB lake and DynamoDB Local', () => {
     expect(reads).toBe(4);
   });
 
+  it('writes the version a refresh that stored its partials and died before its flip left unwritten, though no hour changed since', async () => {
+    const { env, ports } = await portsFor();
+    const history = generateReadings({ sensors: 3, start: T0 - 4 * DAY, end: T0, stepMs: HOUR / 4, seed: 8 });
+    const late = new Set(history.filter((r) => r.ts >= T0 - 2 * DAY && r.ts < T0 - 2 * DAY + HOUR));
+    await writeBatch(ports.lake, history.filter((r) => !late.has(r)), { partition: 0, firstOffset: 0 });
+    const first = await refreshReflections(ports, { now: T0 + 5 * 60_000, windows: WINDOWS });
+    // Late data into an old hour, and a refresh in the same hour that stores its partials but dies before its flip.
+    await writeBatch(ports.lake, [...late], { partition: 0, firstOffset: 10_000 });
+    const dying: RefreshPorts = {
+      ...ports,
+      reflections: {
+        currentPointer: () => ports.reflections.currentPointer(),
+        getReflections: (v, ids) => ports.reflections.getReflections(v, ids),
+        putReflections: (r, e) => ports.reflections.putReflections(r, e),
+        flipPointer: () => Promise.reject(new Error('killed before the flip')),
+      },
+    };
+    await expect(refreshReflections(dying, { now: T0 + 10 * 60_000, windows: WINDOWS })).rejects.toThrow('killed before the flip');
+    expect((await ports.reflections.currentPointer())?.version).toBe(first.version);
+
+    // Its partials are stored, so this process and a new one find no hour changed, in the same hour.
+    for (const lake of [ports.lake, new DirectoryObjectStore(env.lakeDir)]) {
+      const made = await refreshReflections({ ...ports, lake }, { now: T0 + 15 * 60_000, windows: WINDOWS });
+      expect(made.hoursScanned).toBe(0);
+      await expectMatchesFullRecomputation(ports, history);
+      // Once the version in force is built from them, a refresh keeps it.
+      const again = await refreshReflections({ ...ports, lake }, { now: T0 + 20 * 60_000, windows: WINDOWS });
+      expect(again).toMatchObject({ wroteVersion: false, version: made.version });
+    }
+  });
+
   it('counts FAILED device_status events into the failure history', async () => {
     const { ports } = await portsFor();
     const history = generateReadings({ sensors: 3, start: T0 - 4 * DAY, end: T0, stepMs: 2 * HOUR, seed: 11 }).map((r) => ({ ...r, status: 'OK' as const }));
