@@ -59,6 +59,7 @@ export type AssumptionName =
   | 'window_item_kb'
   | 'summary_item_kb'
   | 'reflection_item_kb'
+  | 'reflection_change_kb'
   | 'alert_item_kb'
   | 'alert_rate'
   | 'dead_letter_rate'
@@ -71,6 +72,9 @@ export type Assumptions = Readonly<Record<AssumptionName, Assumption>>;
 const MEASURED = 'measured 2026-11-25 on a 2-core machine: executor against DynamoDB Local, 10,000-record batches of 1,000 simulated sensors';
 const ITEMS = 'item sizes measured 2026-11-25 in DynamoDB Local after ingesting simulated sensors with 90 days of history';
 
+/** A pack of reflection changes, gzipped: about one read unit (DynamoReflectionStore). */
+const PACK_KB = 3.2;
+
 /** The documented defaults, used where no benchmark figure is given. */
 export const DEFAULT_ASSUMPTIONS: Assumptions = {
   executor_readings_per_s: { value: 2855, unit: 'readings/s per executor', source: `default, ${MEASURED}` },
@@ -80,6 +84,7 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   window_item_kb: { value: 2.4, unit: 'KB', source: `default, ${ITEMS}: a sensor window stored with the version it came from` },
   summary_item_kb: { value: 0.25, unit: 'KB', source: `default, ${ITEMS}: one minute summary` },
   reflection_item_kb: { value: 5.5, unit: 'KB', source: `default, ${ITEMS}: hour-of-day, hour-of-week and 90-day profile of one sensor, gzipped JSON (16.5 KB as JSON)` },
+  reflection_change_kb: { value: 0.32, unit: 'KB', source: 'default, measured 2026-12-04 in DynamoDB Local: one sensor\'s changes after one new hour, in packs of about ten sensors (3.2 KB gzipped each)' },
   alert_item_kb: { value: 1, unit: 'KB', source: `default, ${ITEMS}: an alert with its context` },
   alert_rate: { value: 0.001, unit: 'alerts per reading', source: 'default' },
   dead_letter_rate: { value: 0.0001, unit: 'per reading', source: 'default' },
@@ -295,6 +300,8 @@ function planForShape(shape: PartitionShape, lambda: number, ingressMbS: number,
   const kb = (x: number) => Math.ceil(x);
   const rkb = (x: number) => Math.ceil(x / 4);
   const refreshS = w.refreshMinutes * 60;
+  /** Of a sensor's reflection writes, those whole: one a day (DynamoReflectionStore's baseSpanMs). */
+  const wholeShare = Math.min(1, w.refreshMinutes / 1440);
   const byTable = {
     state: {
       writes_per_s: batchesPerS * (sensorsPerBatch * kb(a.window_item_kb.value) + 2),
@@ -306,9 +313,12 @@ function planForShape(shape: PartitionShape, lambda: number, ingressMbS: number,
     },
     alerts: { writes_per_s: lambda * a.alert_rate.value * kb(a.alert_item_kb.value), reads_per_s: 0 },
     deadLetters: { writes_per_s: lambda * a.dead_letter_rate.value, reads_per_s: 0 },
+    // A sensor's reflection is written whole once a day (the base its later versions are written
+    // against) and otherwise as its changes, packed with other sensors'; a reader reads its pack
+    // and its base.
     reflections: {
-      writes_per_s: (w.sensors * kb(a.reflection_item_kb.value)) / refreshS,
-      reads_per_s: (w.sensors * rkb(a.reflection_item_kb.value)) / refreshS,
+      writes_per_s: (w.sensors * (wholeShare * kb(a.reflection_item_kb.value) + (1 - wholeShare) * (kb(PACK_KB) * a.reflection_change_kb.value) / PACK_KB)) / refreshS,
+      reads_per_s: (w.sensors * (rkb(a.reflection_item_kb.value) + (1 - wholeShare) * (rkb(PACK_KB) * a.reflection_change_kb.value) / PACK_KB)) / refreshS,
     },
   };
   const writes = Object.values(byTable).reduce((n, t) => n + t.writes_per_s, 0);

@@ -47,6 +47,16 @@ describe('planDeployment', () => {
     expect(plan.monthly_cost_by_service.msk_brokers).toBeCloseTo(plan.brokers.count * 0.204 * 730, 1);
   });
 
+  it('counts reflections written whole once a day and otherwise as packed changes, read as a pack and a base', () => {
+    const hourly = planDeployment({ ...USE_CASE, refreshMinutes: 60 }, DEFAULT_ASSUMPTIONS, prices).dynamodb.by_table.reflections;
+    // Per sensor and refresh: 1/24 of a 6-unit whole item, 23/24 of 0.32 KB of a 4-unit 3.2 KB pack.
+    expect(hourly.writes_per_s).toBeCloseTo((100_000 * (6 / 24 + (23 / 24) * 0.4)) / 3600, 1);
+    expect(hourly.reads_per_s).toBeCloseTo((100_000 * (2 + (23 / 24) * 0.1)) / 3600, 1);
+    // Refreshed once a day or less often, every version is written whole.
+    const daily = planDeployment({ ...USE_CASE, refreshMinutes: 1440 }, DEFAULT_ASSUMPTIONS, prices).dynamodb.by_table.reflections;
+    expect(daily.writes_per_s).toBeCloseTo((100_000 * 6) / 86_400, 1);
+  });
+
   it('costs the lake from Parquet bytes per reading and retention', () => {
     const plan = planDeployment(USE_CASE, DEFAULT_ASSUMPTIONS, prices);
     const lambda = USE_CASE.sensors * USE_CASE.hz;
