@@ -28,13 +28,12 @@ const INCREMENTAL_RUNS = 11;
 /** The lake writer child process (lake-writer.ts), one request at a time. */
 function lakeWriter(): { write: (request: LakeWriterRequest) => Promise<{ rows: number; seconds: number }>; stop: () => void } {
   const child: ChildProcess = fork(new URL('./lake-writer.ts', import.meta.url), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = once(child, 'exit').then(([code]) => Promise.reject(new Error(`the lake writer exited (code ${code})`)));
+  exited.catch(() => {});
   return {
     async write(request) {
       child.send(request);
-      const [reply] = (await Promise.race([
-        once(child, 'message'),
-        once(child, 'exit').then(([code]) => Promise.reject(new Error(`the lake writer exited (code ${code})`))),
-      ])) as [LakeWriterReply];
+      const [reply] = (await Promise.race([once(child, 'message'), exited])) as [LakeWriterReply];
       return reply.ok ? { rows: reply.rows, seconds: reply.seconds } : Promise.reject(new Error(`the lake writer failed: ${reply.error}`));
     },
     stop: () => child.kill(),
