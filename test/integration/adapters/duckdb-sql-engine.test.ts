@@ -19,7 +19,15 @@ describe('DuckDB SQL engine', () => {
     expect(await engine.query(sql, { lakeFiles: 1 })).toEqual(await engine.query(sql, { lakeFiles: 1000 }));
   });
 
-  it('names the failing statement in its error', async () => {
+  it('names the failing statement in its error, and answers the next query', async () => {
     await expect(engine.query('SELECT * FROM no_such_table', { lakeFiles: 1 })).rejects.toThrow(/DuckDB query failed: .*no_such_table/);
+    expect(await engine.query('SELECT 42 AS x', { lakeFiles: 1 })).toEqual([{ x: 42 }]);
+  });
+
+  it('runs queries side by side, each on a connection of its own, and again once those are idle', async () => {
+    const sql = (i: number) => `SELECT ${i} AS i, count(*) AS n FROM range(200000)`;
+    const answers = await Promise.all([1, 2, 3].map((i) => engine.query(sql(i), { lakeFiles: 1 })));
+    expect(answers).toEqual([1, 2, 3].map((i) => [{ i, n: 200_000 }]));
+    expect(await Promise.all([4, 5, 6].map((i) => engine.query(sql(i), { lakeFiles: 1 })))).toEqual([4, 5, 6].map((i) => [{ i, n: 200_000 }]));
   });
 });
