@@ -23,7 +23,7 @@ const T_END = Date.UTC(2026, 0, 31);
 /** Full rebuilds from scratch; the median is the figure's denominator. */
 const FULL_RUNS = 3;
 /** Refreshes after one new hour each; the median is the figure's numerator. */
-const INCREMENTAL_RUNS = 11;
+const INCREMENTAL_RUNS = 21;
 
 /** The lake writer child process (lake-writer.ts), one request at a time. */
 function lakeWriter(): { write: (request: LakeWriterRequest) => Promise<{ rows: number; seconds: number }>; stop: () => void } {
